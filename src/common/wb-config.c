@@ -417,9 +417,9 @@ load_fixed_groups (Checker *c, WbConfig *config)
 
   /* [media] */
   config->width = get_uint (c, "media", "width", WB_DEFAULT_WIDTH, 160, 3840);
-  config->height = get_uint (c, "media", "height", WB_DEFAULT_HEIGHT, 90, 2160);
   if (config->width % 2 != 0)
     problem (c, "media", "width", "%u is odd; H.264 with 4:2:0 chroma needs an even width", config->width);
+  config->height = get_uint (c, "media", "height", WB_DEFAULT_HEIGHT, 90, 2160);
   if (config->height % 2 != 0)
     problem (c, "media", "height", "%u is odd; H.264 with 4:2:0 chroma needs an even height", config->height);
   config->framerate = get_uint (c, "media", "framerate", WB_DEFAULT_FRAMERATE, 1, 60);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbDaemon: wiring and lifecycle of wardbridged.
+ *
+ * Everything runs on the thread-default main context of the thread that
+ * created the daemon (the main thread); no part of the daemon takes a lock of
+ * its own.  The systemd watchdog is pinged from a timeout on that same
+ * context, so a main loop that stops turning stops the pings and systemd
+ * restarts the hub.
+ */
+#define G_LOG_DOMAIN "wardbridge"
+
+#include "wb-daemon.h"
+#include "wb-build-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <systemd/sd-daemon.h>
+
+G_DEFINE_QUARK (wb-daemon-error-quark, wb_daemon_error)
+
+struct _WbDaemon {
+  GObject parent_instance;
+
+  WbConfig *config;          /* current configuration; swapped by reload */
+  char *state_dir;           /* absolute */
+  gboolean state_dir_override;
+
+  guint watchdog_source;     /* 0 when not under a systemd watchdog */
+  gboolean started;
+};
+
+G_DEFINE_FINAL_TYPE (WbDaemon, wb_daemon, G_TYPE_OBJECT)
+
+static void
+wb_daemon_finalize (GObject *object)
+{
+  WbDaemon *self = WB_DAEMON (object);
+
+  wb_daemon_stop (self);
+  g_clear_pointer (&self->config, wb_config_unref);
+  g_free (self->state_dir);
+
+  G_OBJECT_CLASS (wb_daemon_parent_class)->finalize (object);
+}
+
+static void
+wb_daemon_class_init (WbDaemonClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = wb_daemon_finalize;
+}
+
+static void
+wb_daemon_init (WbDaemon *self)
+{
+}
+
+/* Creates the state directory if needed and proves it is writable, so that
+ * a read-only or full disk is reported at start, not at the first booking. */
+static gboolean
+prepare_state_dir (const char *dir, GError **error)
+{
+  g_autofree char *probe = NULL;
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0750) < 0) {
+    int saved = errno;
+    g_set_error (error, WB_DAEMON_ERROR, WB_DAEMON_ERROR_STATE_DIR,
+                 "state directory %s: cannot create: %s", dir, g_strerror (saved));
+    return FALSE;
+  }
+
+  probe = g_build_filename (dir, ".write-probe", NULL);
+  fd = g_open (probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error (error, WB_DAEMON_ERROR, WB_DAEMON_ERROR_STATE_DIR,
+                 "state directory %s: not writable: %s", dir, g_strerror (saved));
+    return FALSE;
+  }
+  g_close (fd, NULL);
+  g_unlink (probe);
+  return TRUE;
+}
+
+WbDaemon *
+wb_daemon_new (WbConfig *config, const char *state_dir, GError **error)
+{
+  g_autoptr (WbDaemon) self = NULL;
+  const char *dir;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (WB_TYPE_DAEMON, NULL);
+  self->config = wb_config_ref (config);
+  self->state_dir_override = state_dir != NULL;
+  dir = state_dir != NULL ? state_dir : config->state_dir;
+  self->state_dir = g_canonicalize_filename (dir, NULL);
+
+  if (!prepare_state_dir (self->state_dir, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+watchdog_ping (gpointer user_data)
+{
+  sd_notify (0, "WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_watchdog (WbDaemon *self)
+{
+  uint64_t usec = 0;
+
+  if (sd_watchdog_enabled (0, &usec) <= 0 || usec == 0)
+    return;
+
+  /* Ping at a quarter of the interval: one missed turn is not yet fatal. */
+  self->watchdog_source = g_timeout_add (MAX (usec / 4000, 1), watchdog_ping, self);
+  g_source_set_name_by_id (self->watchdog_source, "[wardbridge] systemd watchdog");
+  g_info ("systemd watchdog: pinging every %" G_GUINT64_FORMAT " ms", usec / 4000);
+}
+
+gboolean
+wb_daemon_start (WbDaemon *self, GError **error)
+{
+  g_autofree char *status = NULL;
+
+  g_return_val_if_fail (WB_IS_DAEMON (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+
+  self->started = TRUE;
+  start_watchdog (self);
+
+  status = g_strdup_printf ("STATUS=serving %u wards; state in %s",
+                            self->config->endpoints->len, self->state_dir);
+  sd_notify (0, "READY=1");
+  sd_notify (0, status);
+  g_message ("wardbridged %s ready: %u wards, state directory %s",
+             PACKAGE_VERSION, self->config->endpoints->len, self->state_dir);
+  return TRUE;
+}
+
+gboolean
+wb_daemon_reload (WbDaemon *self, GError **error)
+{
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GPtrArray) warnings = NULL;
+  g_autoptr (WbConfig) fresh = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (WB_IS_DAEMON (self), FALSE);
+
+  path = g_strdup (self->config->path);
+  sd_notify (0, "RELOADING=1");
+  fresh = wb_config_load (path, &problems, &warnings, error);
+  for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+    g_warning ("%s", (const char *) g_ptr_array_index (warnings, i));
+  if (fresh == NULL) {
+    for (guint i = 0; problems != NULL && i < problems->len; i++)
+      g_warning ("%s", (const char *) g_ptr_array_index (problems, i));
+    g_warning ("reload refused, keeping the running configuration");
+    sd_notify (0, "READY=1");
+    return FALSE;
+  }
+
+  if (fresh->http_port != self->config->http_port ||
+      g_strcmp0 (fresh->http_address, self->config->http_address) != 0 ||
+      fresh->rtp_port_min != self->config->rtp_port_min ||
+      fresh->rtp_port_max != self->config->rtp_port_max ||
+      (!self->state_dir_override && g_strcmp0 (fresh->state_dir, self->config->state_dir) != 0))
+    g_message ("reload: listen addresses, port ranges and the state directory change at the next start");
+
+  g_clear_pointer (&self->config, wb_config_unref);
+  self->config = g_steal_pointer (&fresh);
+  g_message ("configuration reloaded from %s: %u wards", path, self->config->endpoints->len);
+  sd_notify (0, "READY=1");
+  return TRUE;
+}
+
+void
+wb_daemon_stop (WbDaemon *self)
+{
+  g_return_if_fail (WB_IS_DAEMON (self));
+
+  if (!self->started)
+    return;
+  self->started = FALSE;
+
+  sd_notify (0, "STOPPING=1");
+  g_clear_handle_id (&self->watchdog_source, g_source_remove);
+  g_message ("wardbridged stopped");
+}
+
+const char *
+wb_daemon_get_state_dir (WbDaemon *self)
+{
+  g_return_val_if_fail (WB_IS_DAEMON (self), NULL);
+  return self->state_dir;
+}
+
+WbConfig *
+wb_daemon_get_config (WbDaemon *self)
+{
+  g_return_val_if_fail (WB_IS_DAEMON (self), NULL);
+  return self->config;
+}
