@@ -81,7 +81,9 @@ main (int argc, char **argv)
     return 2;
   }
   if (version) {
-    printf ("wardbridged %s (GStreamer %s)\n", PACKAGE_VERSION, gst_version_string ());
+    g_autofree char *gst = gst_version_string ();
+
+    printf ("wardbridged %s (%s)\n", PACKAGE_VERSION, gst);
     return 0;
   }
   if (config_path == NULL)
