@@ -106,9 +106,10 @@ JsonNode  *wb_booking_to_json (const WbBooking *booking);
 /* The display zone (Asia/Ho_Chi_Minh, or a fixed +07:00 when tzdata lacks
  * it).  Owned by the library; do not unref. */
 GTimeZone *wb_booking_time_zone (void);
-/* "2026-11-26T14:00:00+07:00"; fractions of a second are dropped. */
+/* "2026-11-26T14:00:00+07:00".  Bookings are to the second. */
 char      *wb_booking_time_format (gint64 utc_us);
-/* Parses RFC 3339 with a mandatory offset.  On failure returns FALSE and sets
+/* Parses RFC 3339 with a mandatory offset; a fraction of a second is
+ * dropped.  On failure returns FALSE and sets
  * @message (if not NULL) to a sentence for a field error ("has no UTC
  * offset", "is not an RFC 3339 date-time"). */
 gboolean   wb_booking_time_parse  (const char  *text,
@@ -187,6 +188,13 @@ WbBookingRequest *wb_booking_request_parse (JsonNode        *body,
                                             const WbConfig  *config,
                                             gboolean         partial,
                                             WbBookingIssues *issues);
+
+/* Adds the slot problems of [@start_us, @end_us) to @issues (reported on
+ * "end"): reversed or empty, or longer than WB_BOOKING_SLOT_MAX_US.
+ * Returns TRUE when the slot is fine. */
+gboolean wb_booking_check_slot (gint64           start_us,
+                                gint64           end_us,
+                                WbBookingIssues *issues);
 
 /* A digest of the normalized request (fields, not bytes), to recognise a
  * retried POST. */

@@ -41,7 +41,8 @@ struct _WbClockInterface {
 gint64 wb_clock_now          (WbClock        *self);
 
 /* Calls @func once, on the main context, when the clock reaches @when_us
- * (at once, from the main loop, if that time has passed).  Returns an id > 0
+ * (a time already passed: at the next main loop iteration for the real
+ * clock, at the next set_time()/advance() for the fake one).  Returns an id > 0
  * for wb_clock_remove_alarm(); @destroy runs when the alarm has fired or was
  * removed. */
 guint  wb_clock_add_alarm    (WbClock        *self,
