@@ -1,0 +1,1188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * GstMixMinus: one sum, N mix-minus outputs.  See gstmixminus.h.
+ *
+ * How a cycle runs (all in the aggregator's streaming thread):
+ *  1. create_output_buffer(): GstAudioAggregator starts a new output block;
+ *     we clear the 32-bit sum and start a new cycle number.
+ *  2. aggregate_one_buffer(), once or more per input that has data in the
+ *     block: the input is measured, added to the sum and, when it adds
+ *     anything, copied into the pad's "own" block (zero elsewhere).
+ *  3. finish_buffer(): the sum is saturated into the full-mix buffer and
+ *     pushed on "src"; then for every src_K: silence if deaf, the very same
+ *     full-mix buffer (a ref, no copy) when input K added nothing, else
+ *     saturate(sum - own_K) into a pooled buffer.  Talk detection and the
+ *     shares-full-mix state are updated and reported here.
+ *
+ * Locking: pad settings (mute, volume, deaf) and reported values (level,
+ * talking, shares-full-mix) are guarded by the pad's object lock; the
+ * element's talk settings and each sink pad's link to its src pad by the
+ * element's object lock.  Lock order: element, then pad.  Fields marked
+ * "streaming" are only touched by the streaming thread (or while it is
+ * stopped).  Nothing is pushed or posted with a lock held.
+ */
+#include "gstmixminus.h"
+
+#include "mixminus-core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mix_minus_debug);
+#define GST_CAT_DEFAULT gst_mix_minus_debug
+
+#define MIXMINUS_CAPS \
+  "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
+  "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 2 ]"
+
+#define DEFAULT_OUTPUT_BUFFER_DURATION (20 * GST_MSECOND)
+#define DEFAULT_TALK_START_LEVEL -35.0
+#define DEFAULT_TALK_STOP_LEVEL -45.0
+#define DEFAULT_TALK_HANGOVER (500 * GST_MSECOND)
+
+#define DEFAULT_PAD_MUTE FALSE
+#define DEFAULT_PAD_VOLUME 1.0
+#define DEFAULT_PAD_DEAF FALSE
+
+#define TALKING_MESSAGE "mixminus-talking"
+#define SHARES_MESSAGE "mixminus-shares-full-mix"
+
+/* ------------------------------------------------------------------------ */
+/* GstMixMinusSrcPad                                                         */
+/* ------------------------------------------------------------------------ */
+
+struct _GstMixMinusSrcPad
+{
+  GstPad parent;
+
+  /* atomic: whether the main src pad's sticky events were copied here */
+  gint synced;
+
+  /* object lock */
+  gboolean shares_full_mix;
+
+  /* streaming: whether shares_full_mix was ever reported */
+  gboolean reported;
+};
+
+enum
+{
+  PROP_SRC_PAD_0,
+  PROP_SRC_PAD_SHARES_FULL_MIX,
+};
+
+G_DEFINE_TYPE (GstMixMinusSrcPad, gst_mix_minus_src_pad, GST_TYPE_PAD);
+
+static void
+gst_mix_minus_src_pad_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMixMinusSrcPad *pad = GST_MIX_MINUS_SRC_PAD (object);
+
+  switch (prop_id) {
+    case PROP_SRC_PAD_SHARES_FULL_MIX:
+      GST_OBJECT_LOCK (pad);
+      g_value_set_boolean (value, pad->shares_full_mix);
+      GST_OBJECT_UNLOCK (pad);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_mix_minus_src_pad_class_init (GstMixMinusSrcPadClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->get_property = gst_mix_minus_src_pad_get_property;
+
+  g_object_class_install_property (gobject_class,
+      PROP_SRC_PAD_SHARES_FULL_MIX,
+      g_param_spec_boolean ("shares-full-mix", "Shares full mix",
+          "Whether this output is currently the full mix (its input is "
+          "silent, absent or muted), pushed as the same buffer as on \"src\"; "
+          "a \"" SHARES_MESSAGE "\" element message is posted on change",
+          TRUE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_mix_minus_src_pad_init (GstMixMinusSrcPad * pad)
+{
+  pad->shares_full_mix = TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GstMixMinusPad                                                            */
+/* ------------------------------------------------------------------------ */
+
+struct _GstMixMinusPad
+{
+  GstAudioAggregatorPad parent;
+
+  /* object lock */
+  gboolean mute;
+  gdouble volume;
+  gboolean deaf;
+  gdouble level;
+  gboolean talking;
+
+  /* element object lock: the matching src_K, NULL once released */
+  GstMixMinusSrcPad *srcpad;
+
+  /* streaming: state of the current cycle */
+  guint64 cycle;
+  gint32 gain;                  /* 0 when muted */
+  gboolean deaf_now;
+  gboolean contributes;         /* added something non-zero to the sum */
+  guint64 energy;               /* of the input, before gain */
+  gint16 *own;                  /* input samples mixed this cycle, else 0 */
+  gsize own_len;                /* allocated samples */
+  gsize own_dirty;              /* samples to clear at the next cycle */
+  WbTalkDetector talk;
+};
+
+enum
+{
+  PROP_PAD_0,
+  PROP_PAD_MUTE,
+  PROP_PAD_VOLUME,
+  PROP_PAD_DEAF,
+  PROP_PAD_LEVEL,
+  PROP_PAD_TALKING,
+};
+
+G_DEFINE_TYPE (GstMixMinusPad, gst_mix_minus_pad,
+    GST_TYPE_AUDIO_AGGREGATOR_PAD);
+
+static void
+gst_mix_minus_pad_finalize (GObject * object)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (object);
+
+  g_clear_pointer (&pad->own, g_free);
+  gst_clear_object (&pad->srcpad);
+
+  G_OBJECT_CLASS (gst_mix_minus_pad_parent_class)->finalize (object);
+}
+
+static void
+gst_mix_minus_pad_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (object);
+
+  GST_OBJECT_LOCK (pad);
+  switch (prop_id) {
+    case PROP_PAD_MUTE:
+      g_value_set_boolean (value, pad->mute);
+      break;
+    case PROP_PAD_VOLUME:
+      g_value_set_double (value, pad->volume);
+      break;
+    case PROP_PAD_DEAF:
+      g_value_set_boolean (value, pad->deaf);
+      break;
+    case PROP_PAD_LEVEL:
+      g_value_set_double (value, pad->level);
+      break;
+    case PROP_PAD_TALKING:
+      g_value_set_boolean (value, pad->talking);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (pad);
+}
+
+static void
+gst_mix_minus_pad_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (object);
+
+  GST_OBJECT_LOCK (pad);
+  switch (prop_id) {
+    case PROP_PAD_MUTE:
+      pad->mute = g_value_get_boolean (value);
+      break;
+    case PROP_PAD_VOLUME:
+      pad->volume = g_value_get_double (value);
+      break;
+    case PROP_PAD_DEAF:
+      pad->deaf = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (pad);
+}
+
+static void
+gst_mix_minus_pad_class_init (GstMixMinusPadClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->finalize = gst_mix_minus_pad_finalize;
+  gobject_class->get_property = gst_mix_minus_pad_get_property;
+  gobject_class->set_property = gst_mix_minus_pad_set_property;
+
+  g_object_class_install_property (gobject_class, PROP_PAD_MUTE,
+      g_param_spec_boolean ("mute", "Mute",
+          "Leave this input out of every mix; it still receives the mix of "
+          "the others", DEFAULT_PAD_MUTE,
+          G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING
+          | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAD_VOLUME,
+      g_param_spec_double ("volume", "Volume",
+          "Linear gain of this input in every mix", 0.0,
+          WB_MIXMINUS_MAX_VOLUME, DEFAULT_PAD_VOLUME,
+          G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING
+          | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAD_DEAF,
+      g_param_spec_boolean ("deaf", "Deaf",
+          "Send silence on this input's own output (src_K); the input is "
+          "still mixed for the others", DEFAULT_PAD_DEAF,
+          G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING
+          | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAD_LEVEL,
+      g_param_spec_double ("level", "Level",
+          "RMS level of the input over the last output block, in dBov "
+          "(before volume and mute)", WB_MIXMINUS_LEVEL_FLOOR, 0.0,
+          WB_MIXMINUS_LEVEL_FLOOR,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAD_TALKING,
+      g_param_spec_boolean ("talking", "Talking",
+          "Whether this input is talking (see the element's talk-* "
+          "properties); never while muted", FALSE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_mix_minus_pad_init (GstMixMinusPad * pad)
+{
+  pad->mute = DEFAULT_PAD_MUTE;
+  pad->volume = DEFAULT_PAD_VOLUME;
+  pad->deaf = DEFAULT_PAD_DEAF;
+  pad->level = WB_MIXMINUS_LEVEL_FLOOR;
+  pad->cycle = G_MAXUINT64;
+  wb_talk_detector_init (&pad->talk, DEFAULT_TALK_START_LEVEL,
+      DEFAULT_TALK_STOP_LEVEL, DEFAULT_TALK_HANGOVER);
+}
+
+/* ------------------------------------------------------------------------ */
+/* GstMixMinus                                                               */
+/* ------------------------------------------------------------------------ */
+
+struct _GstMixMinus
+{
+  GstAudioAggregator parent;
+
+  /* object lock */
+  gdouble talk_start_level;
+  gdouble talk_stop_level;
+  GstClockTime talk_hangover;
+
+  /* streaming */
+  guint64 cycle;
+  guint cycle_frames;
+  guint channels;
+  gint32 *sum;
+  gsize sum_len;
+  gboolean sum_dirty;
+  GstBufferPool *pool;
+  gsize pool_size;
+};
+
+enum
+{
+  PROP_0,
+  PROP_TALK_START_LEVEL,
+  PROP_TALK_STOP_LEVEL,
+  PROP_TALK_HANGOVER,
+};
+
+/* One output of a cycle, gathered under the element lock. */
+typedef struct
+{
+  GstMixMinusPad *sinkpad;
+  GstMixMinusSrcPad *srcpad;
+} Output;
+
+static void gst_mix_minus_child_proxy_init (gpointer g_iface,
+    gpointer iface_data);
+
+G_DEFINE_TYPE_WITH_CODE (GstMixMinus, gst_mix_minus,
+    GST_TYPE_AUDIO_AGGREGATOR,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
+        gst_mix_minus_child_proxy_init);
+    GST_DEBUG_CATEGORY_INIT (gst_mix_minus_debug, "mixminus", 0,
+        "mix-minus audio mixer"));
+
+GST_ELEMENT_REGISTER_DEFINE (mixminus, "mixminus", GST_RANK_NONE,
+    GST_TYPE_MIX_MINUS);
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (MIXMINUS_CAPS));
+
+static GstStaticPadTemplate mix_src_template =
+GST_STATIC_PAD_TEMPLATE ("src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS (MIXMINUS_CAPS));
+
+static GstStaticPadTemplate sink_template =
+GST_STATIC_PAD_TEMPLATE ("sink_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (MIXMINUS_CAPS));
+
+/* Takes the element lock: references to every (sink_K, src_K) pair. */
+static GArray *
+collect_outputs (GstMixMinus * self)
+{
+  GArray *outputs = g_array_new (FALSE, FALSE, sizeof (Output));
+
+  GST_OBJECT_LOCK (self);
+  for (GList * l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next) {
+    GstMixMinusPad *sinkpad = l->data;
+    Output o;
+
+    if (sinkpad->srcpad == NULL)
+      continue;
+    o.sinkpad = gst_object_ref (sinkpad);
+    o.srcpad = gst_object_ref (sinkpad->srcpad);
+    g_array_append_val (outputs, o);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  return outputs;
+}
+
+static void
+free_outputs (GArray * outputs)
+{
+  for (guint i = 0; i < outputs->len; i++) {
+    Output *o = &g_array_index (outputs, Output, i);
+    gst_object_unref (o->sinkpad);
+    gst_object_unref (o->srcpad);
+  }
+  g_array_unref (outputs);
+}
+
+/* --- events on the extra source pads ------------------------------------ */
+
+static GstEvent *
+make_stream_start (GstMixMinus * self, GstPad * srcpad, GstEvent * main_start)
+{
+  const gchar *main_id = NULL;
+  g_autofree gchar *stream_id = NULL;
+  GstStreamFlags flags;
+  GstEvent *event;
+  guint group_id;
+
+  /* Each output is its own stream, named after the full mix's. */
+  gst_event_parse_stream_start (main_start, &main_id);
+  stream_id = g_strdup_printf ("%s/%s", main_id ? main_id : "mixminus",
+      GST_OBJECT_NAME (srcpad));
+  event = gst_event_new_stream_start (stream_id);
+
+  if (gst_event_parse_group_id (main_start, &group_id))
+    gst_event_set_group_id (event, group_id);
+  gst_event_parse_stream_flags (main_start, &flags);
+  gst_event_set_stream_flags (event, flags);
+  gst_event_set_seqnum (event, gst_event_get_seqnum (main_start));
+
+  return event;
+}
+
+typedef struct
+{
+  GstMixMinus *self;
+  GstPad *srcpad;
+} CopyData;
+
+static gboolean
+copy_sticky_event (GstPad * main_src, GstEvent ** event, gpointer user_data)
+{
+  CopyData *data = user_data;
+
+  switch (GST_EVENT_TYPE (*event)) {
+    case GST_EVENT_STREAM_START:{
+      GstEvent *start = make_stream_start (data->self, data->srcpad, *event);
+      gst_pad_store_sticky_event (data->srcpad, start);
+      gst_event_unref (start);
+      break;
+    }
+    case GST_EVENT_EOS:
+      break;
+    default:
+      gst_pad_store_sticky_event (data->srcpad, *event);
+      break;
+  }
+
+  return TRUE;
+}
+
+/* Streaming thread: give a src_K the stream-start, caps and segment the
+ * main src pad has, before its first buffer (they go out with it). */
+static void
+sync_src_pad (GstMixMinus * self, GstMixMinusSrcPad * srcpad)
+{
+  CopyData data = { self, GST_PAD (srcpad) };
+
+  if (g_atomic_int_get (&srcpad->synced))
+    return;
+
+  gst_pad_sticky_events_foreach (GST_AGGREGATOR_SRC_PAD (self),
+      copy_sticky_event, &data);
+  g_atomic_int_set (&srcpad->synced, TRUE);
+}
+
+/* Everything that goes out on "src" goes out on every src_K as well, with
+ * a stream-start of its own. */
+static GstPadProbeReturn
+main_src_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstMixMinus *self = GST_MIX_MINUS (user_data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GArray *outputs = collect_outputs (self);
+
+  for (guint i = 0; i < outputs->len; i++) {
+    GstMixMinusSrcPad *srcpad = g_array_index (outputs, Output, i).srcpad;
+
+    switch (GST_EVENT_TYPE (event)) {
+      case GST_EVENT_FLUSH_START:
+      case GST_EVENT_FLUSH_STOP:
+        gst_pad_push_event (GST_PAD (srcpad), gst_event_ref (event));
+        break;
+      case GST_EVENT_STREAM_START:
+        if (g_atomic_int_get (&srcpad->synced))
+          gst_pad_push_event (GST_PAD (srcpad),
+              make_stream_start (self, GST_PAD (srcpad), event));
+        break;
+      case GST_EVENT_EOS:
+        sync_src_pad (self, srcpad);
+        gst_pad_push_event (GST_PAD (srcpad), gst_event_ref (event));
+        break;
+      default:
+        if (g_atomic_int_get (&srcpad->synced))
+          gst_pad_push_event (GST_PAD (srcpad), gst_event_ref (event));
+        break;
+    }
+  }
+
+  free_outputs (outputs);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+mix_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstMixMinus *self = GST_MIX_MINUS (parent);
+  GstPad *main_src = GST_AGGREGATOR_SRC_PAD (self);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_LATENCY:
+      /* Same path through the element as the full mix. */
+      return gst_pad_query (main_src, query);
+    case GST_QUERY_CAPS:{
+      g_autoptr (GstCaps) caps = gst_pad_get_current_caps (main_src);
+      GstCaps *filter;
+
+      if (caps == NULL)
+        caps = gst_pad_get_pad_template_caps (pad);
+      gst_query_parse_caps (query, &filter);
+      if (filter != NULL) {
+        GstCaps *filtered = gst_caps_intersect_full (filter, caps,
+            GST_CAPS_INTERSECT_FIRST);
+        gst_caps_take (&caps, filtered);
+      }
+      gst_query_set_caps_result (query, caps);
+      return TRUE;
+    }
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static gboolean
+mix_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstMixMinus *self = GST_MIX_MINUS (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEEK:
+    case GST_EVENT_LATENCY:
+      /* Handled once, by the aggregator, for all outputs. */
+      return gst_pad_send_event (GST_AGGREGATOR_SRC_PAD (self), event);
+    case GST_EVENT_RECONFIGURE:
+      gst_event_unref (event);
+      return TRUE;
+    default:
+      /* QoS and navigation of one output mean nothing to the inputs. */
+      gst_event_unref (event);
+      return FALSE;
+  }
+}
+
+/* --- pads ---------------------------------------------------------------- */
+
+static GstPad *
+gst_mix_minus_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * req_name, const GstCaps * caps)
+{
+  GstMixMinus *self = GST_MIX_MINUS (element);
+  GstMixMinusPad *sinkpad;
+  GstPadTemplate *src_templ;
+  g_autofree gchar *src_name = NULL;
+  GstPad *srcpad;
+  guint serial;
+  gboolean running;
+
+  sinkpad = (GstMixMinusPad *)
+      GST_ELEMENT_CLASS (gst_mix_minus_parent_class)->request_new_pad (element,
+      templ, req_name, caps);
+  if (sinkpad == NULL)
+    return NULL;
+
+  if (sscanf (GST_OBJECT_NAME (sinkpad), "sink_%u", &serial) != 1) {
+    GST_ERROR_OBJECT (self, "unexpected sink pad name %s",
+        GST_OBJECT_NAME (sinkpad));
+    gst_element_release_request_pad (element, GST_PAD (sinkpad));
+    return NULL;
+  }
+
+  src_name = g_strdup_printf ("src_%u", serial);
+  src_templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS
+      (element), "src_%u");
+  srcpad = g_object_new (GST_TYPE_MIX_MINUS_SRC_PAD, "name", src_name,
+      "direction", GST_PAD_SRC, "template", src_templ, NULL);
+  gst_pad_set_query_function (srcpad, mix_src_query);
+  gst_pad_set_event_function (srcpad, mix_src_event);
+
+  GST_OBJECT_LOCK (self);
+  running = GST_STATE (self) > GST_STATE_READY
+      || GST_STATE_PENDING (self) == GST_STATE_PAUSED;
+  sinkpad->srcpad = gst_object_ref (GST_MIX_MINUS_SRC_PAD (srcpad));
+  GST_OBJECT_UNLOCK (self);
+
+  if (running)
+    gst_pad_set_active (srcpad, TRUE);
+  gst_element_add_pad (element, srcpad);
+
+  gst_child_proxy_child_added (GST_CHILD_PROXY (self), G_OBJECT (sinkpad),
+      GST_OBJECT_NAME (sinkpad));
+
+  GST_DEBUG_OBJECT (self, "added %s and %s", GST_OBJECT_NAME (sinkpad),
+      src_name);
+
+  return GST_PAD (sinkpad);
+}
+
+static void
+gst_mix_minus_release_pad (GstElement * element, GstPad * pad)
+{
+  GstMixMinus *self = GST_MIX_MINUS (element);
+  GstMixMinusPad *sinkpad = GST_MIX_MINUS_PAD (pad);
+  g_autoptr (GstPad) srcpad = NULL;
+
+  GST_OBJECT_LOCK (self);
+  srcpad = (GstPad *) g_steal_pointer (&sinkpad->srcpad);
+  GST_OBJECT_UNLOCK (self);
+
+  gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad),
+      GST_OBJECT_NAME (pad));
+
+  GST_ELEMENT_CLASS (gst_mix_minus_parent_class)->release_pad (element, pad);
+
+  if (srcpad != NULL) {
+    GST_DEBUG_OBJECT (self, "removing %s", GST_OBJECT_NAME (srcpad));
+    gst_pad_set_active (srcpad, FALSE);
+    gst_element_remove_pad (element, srcpad);
+  }
+}
+
+/* --- caps ---------------------------------------------------------------- */
+
+/* All pads carry one format: the first configured input's, if downstream
+ * of "src" takes it. */
+static GstFlowReturn
+gst_mix_minus_update_src_caps (GstAggregator * agg, GstCaps * downstream,
+    GstCaps ** ret)
+{
+  g_autoptr (GstCaps) input_caps = NULL;
+
+  GST_OBJECT_LOCK (agg);
+  for (GList * l = GST_ELEMENT (agg)->sinkpads; l != NULL; l = l->next) {
+    GstAudioAggregatorPad *pad = l->data;
+
+    if (GST_AUDIO_INFO_FORMAT (&pad->info) != GST_AUDIO_FORMAT_UNKNOWN) {
+      input_caps = gst_audio_info_to_caps (&pad->info);
+      break;
+    }
+  }
+  GST_OBJECT_UNLOCK (agg);
+
+  if (input_caps == NULL)
+    return GST_AGGREGATOR_FLOW_NEED_DATA;
+
+  *ret = gst_caps_intersect (input_caps, downstream);
+  if (gst_caps_is_empty (*ret)) {
+    GST_WARNING_OBJECT (agg, "downstream refuses %" GST_PTR_FORMAT,
+        input_caps);
+    gst_clear_caps (ret);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  return GST_FLOW_OK;
+}
+
+/* --- mixing -------------------------------------------------------------- */
+
+/* Streaming: first touch of a pad in a cycle. */
+static void
+pad_begin_cycle (GstMixMinus * self, GstMixMinusPad * pad)
+{
+  gsize n = (gsize) self->cycle_frames * self->channels;
+
+  if (pad->cycle == self->cycle)
+    return;
+  pad->cycle = self->cycle;
+
+  GST_OBJECT_LOCK (pad);
+  pad->gain = pad->mute ? 0 : wb_mixminus_volume_to_gain (pad->volume);
+  pad->deaf_now = pad->deaf;
+  GST_OBJECT_UNLOCK (pad);
+
+  if (pad->own_len < n) {
+    g_free (pad->own);
+    pad->own = g_new0 (gint16, n);
+    pad->own_len = n;
+    pad->own_dirty = 0;
+  } else if (pad->own_dirty > 0) {
+    memset (pad->own, 0, pad->own_dirty * sizeof (gint16));
+    pad->own_dirty = 0;
+  }
+
+  pad->contributes = FALSE;
+  pad->energy = 0;
+}
+
+static GstBuffer *
+gst_mix_minus_create_output_buffer (GstAudioAggregator * aagg,
+    guint num_frames)
+{
+  GstMixMinus *self = GST_MIX_MINUS (aagg);
+  GstAudioAggregatorPad *srcpad =
+      GST_AUDIO_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (aagg));
+  gsize n;
+
+  self->channels = GST_AUDIO_INFO_CHANNELS (&srcpad->info);
+  self->cycle_frames = num_frames;
+  self->cycle++;
+  n = (gsize) num_frames * self->channels;
+
+  if (self->sum_len < n) {
+    g_free (self->sum);
+    self->sum = g_new0 (gint32, n);
+    self->sum_len = n;
+  } else {
+    memset (self->sum, 0, n * sizeof (gint32));
+  }
+  self->sum_dirty = FALSE;
+
+  return GST_AUDIO_AGGREGATOR_CLASS (gst_mix_minus_parent_class)
+      ->create_output_buffer (aagg, num_frames);
+}
+
+static gboolean
+gst_mix_minus_aggregate_one_buffer (GstAudioAggregator * aagg,
+    GstAudioAggregatorPad * aaggpad, GstBuffer * inbuf, guint in_offset,
+    GstBuffer * outbuf, guint out_offset, guint num_frames)
+{
+  GstMixMinus *self = GST_MIX_MINUS (aagg);
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (aaggpad);
+  gsize n = (gsize) num_frames * self->channels;
+  gsize at = (gsize) out_offset * self->channels;
+  const gint16 *in;
+  GstMapInfo map;
+  gboolean added = FALSE;
+
+  pad_begin_cycle (self, pad);
+
+  if (!gst_buffer_map (inbuf, &map, GST_MAP_READ)) {
+    GST_WARNING_OBJECT (pad, "cannot map input buffer");
+    return FALSE;
+  }
+
+  if ((in_offset + (gsize) num_frames) * self->channels * sizeof (gint16) >
+      map.size || at + n > self->sum_len) {
+    GST_WARNING_OBJECT (pad, "input range outside buffer, skipped");
+    gst_buffer_unmap (inbuf, &map);
+    return FALSE;
+  }
+
+  in = (const gint16 *) map.data + (gsize) in_offset * self->channels;
+
+  if (pad->gain > 0) {
+    guint64 energy = wb_mixminus_accumulate (self->sum + at, in, n, pad->gain);
+
+    pad->energy += energy;
+    if (energy > 0) {
+      memcpy (pad->own + at, in, n * sizeof (gint16));
+      pad->own_dirty = MAX (pad->own_dirty, at + n);
+      pad->contributes = TRUE;
+      self->sum_dirty = TRUE;
+      added = TRUE;
+    }
+  } else {
+    pad->energy += wb_mixminus_energy (in, n);
+  }
+
+  gst_buffer_unmap (inbuf, &map);
+
+  return added;
+}
+
+static GstBuffer *
+acquire_output (GstMixMinus * self, GstBuffer * like, gsize size)
+{
+  GstBuffer *buffer = NULL;
+
+  if (self->pool == NULL || self->pool_size < size) {
+    GstStructure *config;
+
+    if (self->pool != NULL) {
+      gst_buffer_pool_set_active (self->pool, FALSE);
+      gst_clear_object (&self->pool);
+    }
+
+    /* Room for one frame more than this block: blocks alternate between two
+     * sizes when the rate does not divide evenly. */
+    self->pool_size = size + 2 * sizeof (gint16);
+    self->pool = gst_buffer_pool_new ();
+    config = gst_buffer_pool_get_config (self->pool);
+    gst_buffer_pool_config_set_params (config, NULL, self->pool_size, 0, 0);
+    if (!gst_buffer_pool_set_config (self->pool, config)
+        || !gst_buffer_pool_set_active (self->pool, TRUE)) {
+      GST_WARNING_OBJECT (self, "buffer pool refused, allocating per buffer");
+      gst_clear_object (&self->pool);
+    }
+  }
+
+  if (self->pool == NULL
+      || gst_buffer_pool_acquire_buffer (self->pool, &buffer,
+          NULL) != GST_FLOW_OK)
+    buffer = gst_buffer_new_allocate (NULL, size, NULL);
+  else
+    gst_buffer_resize (buffer, 0, size);
+
+  GST_BUFFER_PTS (buffer) = GST_BUFFER_PTS (like);
+  GST_BUFFER_DTS (buffer) = GST_BUFFER_DTS (like);
+  GST_BUFFER_DURATION (buffer) = GST_BUFFER_DURATION (like);
+  GST_BUFFER_OFFSET (buffer) = GST_BUFFER_OFFSET (like);
+  GST_BUFFER_OFFSET_END (buffer) = GST_BUFFER_OFFSET_END (like);
+  if (GST_BUFFER_FLAG_IS_SET (like, GST_BUFFER_FLAG_DISCONT))
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+
+  return buffer;
+}
+
+static void
+post_talking (GstMixMinus * self, GstMixMinusPad * pad, gboolean talking,
+    gdouble level)
+{
+  GstStructure *s = gst_structure_new (TALKING_MESSAGE,
+      "pad", G_TYPE_STRING, GST_OBJECT_NAME (pad),
+      "talking", G_TYPE_BOOLEAN, talking,
+      "level", G_TYPE_DOUBLE, level, NULL);
+
+  GST_DEBUG_OBJECT (pad, "talking %d at %.1f dBov", talking, level);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void
+post_shares (GstMixMinus * self, GstMixMinusSrcPad * srcpad, gboolean shares)
+{
+  GstStructure *s = gst_structure_new (SHARES_MESSAGE,
+      "pad", G_TYPE_STRING, GST_OBJECT_NAME (srcpad),
+      "shares-full-mix", G_TYPE_BOOLEAN, shares, NULL);
+
+  GST_DEBUG_OBJECT (srcpad, "shares-full-mix %d", shares);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Streaming: levels, talking state, and which buffer src_K gets. */
+static GstBuffer *
+render_output (GstMixMinus * self, GstMixMinusPad * pad,
+    GstMixMinusSrcPad * srcpad, GstBuffer * full, GstBuffer ** silence,
+    gsize n, WbTalkDetector * settings, GstClockTime duration)
+{
+  gboolean talk_changed, shares, shares_changed;
+  GstBuffer *out;
+  gdouble level;
+
+  /* A pad without data in this block starts its cycle here: silence. */
+  pad_begin_cycle (self, pad);
+  level = wb_mixminus_level_dbov (pad->energy, n);
+
+  wb_talk_detector_configure (&pad->talk, settings->start_dbov,
+      settings->stop_dbov, settings->hangover_ns);
+  if (pad->gain > 0) {
+    talk_changed = wb_talk_detector_update (&pad->talk, level,
+        GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
+  } else {
+    talk_changed = pad->talk.talking;
+    wb_talk_detector_reset (&pad->talk);
+  }
+
+  if (pad->deaf_now) {
+    if (*silence == NULL) {
+      GstMapInfo map;
+
+      *silence = acquire_output (self, full, n * sizeof (gint16));
+      gst_buffer_map (*silence, &map, GST_MAP_WRITE);
+      memset (map.data, 0, map.size);
+      gst_buffer_unmap (*silence, &map);
+      GST_BUFFER_FLAG_SET (*silence, GST_BUFFER_FLAG_GAP);
+    }
+    out = gst_buffer_ref (*silence);
+    shares = FALSE;
+  } else if (!pad->contributes) {
+    out = gst_buffer_ref (full);
+    shares = TRUE;
+  } else {
+    GstMapInfo map;
+
+    out = acquire_output (self, full, n * sizeof (gint16));
+    gst_buffer_map (out, &map, GST_MAP_WRITE);
+    wb_mixminus_render_minus ((gint16 *) map.data, self->sum, pad->own, n,
+        pad->gain);
+    gst_buffer_unmap (out, &map);
+    shares = FALSE;
+  }
+
+  GST_OBJECT_LOCK (pad);
+  pad->level = level;
+  pad->talking = pad->talk.talking;
+  GST_OBJECT_UNLOCK (pad);
+
+  GST_OBJECT_LOCK (srcpad);
+  shares_changed = !srcpad->reported || srcpad->shares_full_mix != shares;
+  srcpad->shares_full_mix = shares;
+  srcpad->reported = TRUE;
+  GST_OBJECT_UNLOCK (srcpad);
+
+  if (talk_changed)
+    post_talking (self, pad, pad->talk.talking, level);
+  if (shares_changed)
+    post_shares (self, srcpad, shares);
+
+  return out;
+}
+
+static GstFlowReturn
+gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
+{
+  GstMixMinus *self = GST_MIX_MINUS (agg);
+  GstAudioAggregatorPad *main_src =
+      GST_AUDIO_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (agg));
+  gint bpf = GST_AUDIO_INFO_BPF (&main_src->info);
+  gsize frames = bpf > 0 ? gst_buffer_get_size (outbuf) / bpf : 0;
+  gsize n = MIN (frames * self->channels, self->sum_len);
+  GstClockTime duration = GST_BUFFER_DURATION (outbuf);
+  g_autoptr (GstBuffer) full = NULL;
+  g_autoptr (GstBuffer) silence = NULL;
+  WbTalkDetector settings;
+  GstFlowReturn ret;
+  GArray *outputs;
+
+  if (self->sum_dirty && gst_buffer_is_writable (outbuf)) {
+    GstMapInfo map;
+
+    if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE)) {
+      wb_mixminus_render_full ((gint16 *) map.data, self->sum,
+          MIN (n, map.size / sizeof (gint16)));
+      gst_buffer_unmap (outbuf, &map);
+    }
+  }
+
+  GST_OBJECT_LOCK (self);
+  wb_talk_detector_init (&settings, self->talk_start_level,
+      self->talk_stop_level, self->talk_hangover);
+  GST_OBJECT_UNLOCK (self);
+
+  outputs = collect_outputs (self);
+
+  /* The full mix first: this also sends "src" its stream-start, caps and
+   * segment, which the src_K copy before their first buffer. */
+  full = gst_buffer_ref (outbuf);
+  ret = GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->finish_buffer (agg,
+      outbuf);
+  if (ret == GST_FLOW_NOT_LINKED) {
+    /* Nobody records the full mix: the mix-minus outputs still flow. */
+    ret = GST_FLOW_OK;
+  }
+
+  for (guint i = 0; i < outputs->len; i++) {
+    Output *o = &g_array_index (outputs, Output, i);
+    GstBuffer *out = render_output (self, o->sinkpad, o->srcpad, full,
+        &silence, n, &settings, duration);
+    GstFlowReturn push_ret;
+
+    sync_src_pad (self, o->srcpad);
+    push_ret = gst_pad_push (GST_PAD (o->srcpad), out);
+    if (push_ret != GST_FLOW_OK && push_ret != GST_FLOW_NOT_LINKED
+        && push_ret != GST_FLOW_FLUSHING)
+      GST_WARNING_OBJECT (o->srcpad, "push failed: %s",
+          gst_flow_get_name (push_ret));
+  }
+
+  free_outputs (outputs);
+
+  return ret;
+}
+
+/* --- state --------------------------------------------------------------- */
+
+static gboolean
+gst_mix_minus_start (GstAggregator * agg)
+{
+  GstMixMinus *self = GST_MIX_MINUS (agg);
+  GArray *outputs;
+
+  if (!GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->start (agg))
+    return FALSE;
+
+  /* Pads lost their sticky events when deactivated. */
+  outputs = collect_outputs (self);
+  for (guint i = 0; i < outputs->len; i++) {
+    Output *o = &g_array_index (outputs, Output, i);
+
+    g_atomic_int_set (&o->srcpad->synced, FALSE);
+    GST_OBJECT_LOCK (o->srcpad);
+    o->srcpad->reported = FALSE;
+    o->srcpad->shares_full_mix = TRUE;
+    GST_OBJECT_UNLOCK (o->srcpad);
+
+    wb_talk_detector_reset (&o->sinkpad->talk);
+    GST_OBJECT_LOCK (o->sinkpad);
+    o->sinkpad->talking = FALSE;
+    o->sinkpad->level = WB_MIXMINUS_LEVEL_FLOOR;
+    GST_OBJECT_UNLOCK (o->sinkpad);
+  }
+  free_outputs (outputs);
+
+  return TRUE;
+}
+
+static gboolean
+gst_mix_minus_stop (GstAggregator * agg)
+{
+  GstMixMinus *self = GST_MIX_MINUS (agg);
+
+  if (self->pool != NULL) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
+  self->pool_size = 0;
+
+  return GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->stop (agg);
+}
+
+/* --- GObject ------------------------------------------------------------- */
+
+static void
+gst_mix_minus_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMixMinus *self = GST_MIX_MINUS (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_TALK_START_LEVEL:
+      self->talk_start_level = g_value_get_double (value);
+      break;
+    case PROP_TALK_STOP_LEVEL:
+      self->talk_stop_level = g_value_get_double (value);
+      break;
+    case PROP_TALK_HANGOVER:
+      self->talk_hangover = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mix_minus_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstMixMinus *self = GST_MIX_MINUS (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_TALK_START_LEVEL:
+      g_value_set_double (value, self->talk_start_level);
+      break;
+    case PROP_TALK_STOP_LEVEL:
+      g_value_set_double (value, self->talk_stop_level);
+      break;
+    case PROP_TALK_HANGOVER:
+      g_value_set_uint64 (value, self->talk_hangover);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mix_minus_constructed (GObject * object)
+{
+  G_OBJECT_CLASS (gst_mix_minus_parent_class)->constructed (object);
+
+  /* GstAudioAggregator sets its own 10 ms default in constructed(); one
+   * Opus frame is what every output feeds. */
+  g_object_set (object, "output-buffer-duration",
+      (guint64) DEFAULT_OUTPUT_BUFFER_DURATION, NULL);
+}
+
+static void
+gst_mix_minus_finalize (GObject * object)
+{
+  GstMixMinus *self = GST_MIX_MINUS (object);
+
+  g_clear_pointer (&self->sum, g_free);
+  gst_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (gst_mix_minus_parent_class)->finalize (object);
+}
+
+static void
+gst_mix_minus_class_init (GstMixMinusClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstAggregatorClass *agg_class = GST_AGGREGATOR_CLASS (klass);
+  GstAudioAggregatorClass *aagg_class = GST_AUDIO_AGGREGATOR_CLASS (klass);
+
+  gobject_class->constructed = gst_mix_minus_constructed;
+  gobject_class->finalize = gst_mix_minus_finalize;
+  gobject_class->set_property = gst_mix_minus_set_property;
+  gobject_class->get_property = gst_mix_minus_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_TALK_START_LEVEL,
+      g_param_spec_double ("talk-start-level", "Talk start level",
+          "Input level (dBov) at or above which an input starts talking",
+          WB_MIXMINUS_LEVEL_FLOOR, 0.0, DEFAULT_TALK_START_LEVEL,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
+          G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_TALK_STOP_LEVEL,
+      g_param_spec_double ("talk-stop-level", "Talk stop level",
+          "Input level (dBov) below which a talking input counts as quiet; "
+          "at most talk-start-level", WB_MIXMINUS_LEVEL_FLOOR, 0.0,
+          DEFAULT_TALK_STOP_LEVEL,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
+          G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_TALK_HANGOVER,
+      g_param_spec_uint64 ("talk-hangover", "Talk hangover",
+          "How long (ns) a talking input must stay quiet before it stops "
+          "talking", 0, G_MAXUINT64, DEFAULT_TALK_HANGOVER,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
+          G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &src_template, GST_TYPE_AUDIO_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &mix_src_template, GST_TYPE_MIX_MINUS_SRC_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &sink_template, GST_TYPE_MIX_MINUS_PAD);
+
+  gst_element_class_set_static_metadata (element_class, "Mix-minus",
+      "Filter/Audio",
+      "Mixes its inputs once; src_K carries the mix of every input but "
+      "sink_K, src the full mix; reports levels and who is talking",
+      "wardbridge developers");
+
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_mix_minus_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_mix_minus_release_pad);
+
+  agg_class->update_src_caps = GST_DEBUG_FUNCPTR (gst_mix_minus_update_src_caps);
+  agg_class->finish_buffer = GST_DEBUG_FUNCPTR (gst_mix_minus_finish_buffer);
+  agg_class->start = GST_DEBUG_FUNCPTR (gst_mix_minus_start);
+  agg_class->stop = GST_DEBUG_FUNCPTR (gst_mix_minus_stop);
+
+  aagg_class->create_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_mix_minus_create_output_buffer);
+  aagg_class->aggregate_one_buffer =
+      GST_DEBUG_FUNCPTR (gst_mix_minus_aggregate_one_buffer);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_MIX_MINUS_PAD, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MIX_MINUS_SRC_PAD, 0);
+}
+
+static void
+gst_mix_minus_init (GstMixMinus * self)
+{
+  self->talk_start_level = DEFAULT_TALK_START_LEVEL;
+  self->talk_stop_level = DEFAULT_TALK_STOP_LEVEL;
+  self->talk_hangover = DEFAULT_TALK_HANGOVER;
+
+  gst_pad_add_probe (GST_AGGREGATOR_SRC_PAD (self),
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH,
+      main_src_event_probe, self, NULL);
+}
+
+/* --- GstChildProxy: m.sink_3::mute=true ----------------------------------- */
+
+static GObject *
+gst_mix_minus_child_proxy_get_child_by_name (GstChildProxy * proxy,
+    const gchar * name)
+{
+  return (GObject *) gst_element_get_static_pad (GST_ELEMENT (proxy), name);
+}
+
+static GObject *
+gst_mix_minus_child_proxy_get_child_by_index (GstChildProxy * proxy,
+    guint index)
+{
+  GObject *child;
+
+  GST_OBJECT_LOCK (proxy);
+  child = g_list_nth_data (GST_ELEMENT (proxy)->sinkpads, index);
+  if (child != NULL)
+    g_object_ref (child);
+  GST_OBJECT_UNLOCK (proxy);
+
+  return child;
+}
+
+static guint
+gst_mix_minus_child_proxy_get_children_count (GstChildProxy * proxy)
+{
+  guint count;
+
+  GST_OBJECT_LOCK (proxy);
+  count = GST_ELEMENT (proxy)->numsinkpads;
+  GST_OBJECT_UNLOCK (proxy);
+
+  return count;
+}
+
+static void
+gst_mix_minus_child_proxy_init (gpointer g_iface, gpointer iface_data)
+{
+  GstChildProxyInterface *iface = g_iface;
+
+  iface->get_child_by_name = gst_mix_minus_child_proxy_get_child_by_name;
+  iface->get_child_by_index = gst_mix_minus_child_proxy_get_child_by_index;
+  iface->get_children_count = gst_mix_minus_child_proxy_get_children_count;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The "wardbridge" GStreamer plugin: registration only.  Built both as a
+ * loadable module (gst-inspect-1.0, gst-launch-1.0 with GST_PLUGIN_PATH)
+ * and, with GST_PLUGIN_BUILD_STATIC, as a static library that wardbridged
+ * registers with GST_PLUGIN_STATIC_REGISTER (wardbridge).
+ */
+#include "wb-build-config.h"
+
+#include <gst/gst.h>
+
+#include "gstmixminus.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  return GST_ELEMENT_REGISTER (mixminus, plugin);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, wardbridge,
+    "Conference elements of wardbridge: mix-minus audio mixing",
+    plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
