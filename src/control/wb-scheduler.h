@@ -49,8 +49,9 @@ typedef struct {
   char *(*start_conference) (WbBooking   *booking,
                              gpointer     user_data,
                              GError     **error);
-  /* Ends the conference @conference_id that was started for @booking.
-   * Must not call back into the scheduler synchronously for this end. */
+  /* Ends the conference @conference_id that was started for @booking.  The
+   * booking is already ended when this is called, so reporting the end back
+   * through wb_scheduler_conference_ended() is harmless. */
   void  (*end_conference)   (WbBooking   *booking,
                              const char  *conference_id,
                              gpointer     user_data);
