@@ -1,0 +1,1339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbConference: the pipeline of one running conference (see
+ * wb-conference.h).  Owned by the control plane; lives on one main context.
+ *
+ *   videotestsrc (black, live) ─┐
+ *   participant video_src ──────┴▶ compositor ▶ capsfilter ▶ overlaycomposition ▶ tee (raw)
+ *       tee (raw) ▶ queue ▶ x264enc ▶ capsfilter ▶ rtph264pay ▶ tee (rtp) ▶ participant video_sink ...
+ *       tee (raw) ▶ queue ▶ fakesink (last sample: snapshots)
+ *   participant audio_src ▶ mixminus.sink_K ; mixminus.src_K ▶ participant audio_sink
+ *   mixminus.src (full mix) ▶ queue ▶ fakesink
+ *
+ * Threads: GStreamer streaming threads only touch the overlay composition
+ * (under overlay_lock) and the participants' own locked counters.  All
+ * other fields are main-context only.
+ */
+#include "media/wb-conference.h"
+
+#include <gst/video/video.h>
+#include <stdio.h>
+
+#include "media/wb-port-allocator.h"
+#include "media/wb-sdp.h"
+#include "media/wb-tile-overlay.h"
+
+GST_DEBUG_CATEGORY_STATIC (wb_conference_debug);
+#define GST_CAT_DEFAULT wb_conference_debug
+
+/* The mixminus element comes from our own plugin, linked in statically. */
+GST_PLUGIN_STATIC_DECLARE (wardbridge);
+
+#define MIXER_FACTORY "mixminus"
+#define SNAPSHOT_TIMEOUT (5 * GST_SECOND)
+
+G_DEFINE_QUARK (wb-conference-error-quark, wb_conference_error)
+
+/* One ward in the pipeline. */
+typedef struct {
+  WbParticipant *participant;      /* owned */
+  GstPad *comp_pad;                /* compositor request pad, owned ref */
+  GstPad *tee_pad;                 /* video RTP tee request pad, owned ref */
+  GstPad *mix_pad;                 /* mixminus request pad, owned ref; NULL without mixer */
+  GstElement *audio_drain;         /* fakesink for the ward's audio without mixer */
+  WbParticipantState state;
+  gboolean muted;
+  gboolean talking;
+  gint64 talk_start_us;
+  gboolean signal_lost;
+  gint64 joined_us;
+} Slot;
+
+struct _WbConference {
+  GObject parent_instance;
+
+  WbConfig *config;
+  char *id;
+  char *title;
+  WbLayoutKind layout;
+  gboolean record;
+  gboolean ended;
+
+  WbPortAllocator *ports;
+  GMainContext *context;           /* where the bus watch and tick run */
+
+  GstElement *pipeline;            /* owned */
+  GstElement *compositor;          /* borrowed from pipeline */
+  GstElement *encoder;
+  GstElement *video_tee;
+  GstElement *mixer;               /* NULL when mixminus is missing */
+  GstElement *snapshot_sink;
+  guint keyframe_count;
+
+  GSource *tick;
+  GPtrArray *slots;                /* Slot*, in join order = tile order */
+  char *presenter_id;
+  char *speaker_id;
+  gint64 speaker_since_us;
+  WbTileRect tiles[WB_LAYOUT_MAX_TILES];
+
+  GMutex overlay_lock;
+  GstVideoOverlayComposition *overlay;   /* guarded by overlay_lock */
+};
+
+G_DEFINE_FINAL_TYPE (WbConference, wb_conference, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_PARTICIPANT_STATE,
+  SIGNAL_TALKING,
+  SIGNAL_SPEAKER,
+  SIGNAL_ERROR,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- small helpers ------------------------------------------------------ */
+
+void
+wb_join_info_free (WbJoinInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->conference_id);
+  g_free (info->endpoint_id);
+  g_free (info->hub_host);
+  g_free (info->srtp_key);
+  g_free (info->sdp);
+  g_free (info);
+}
+
+void
+wb_participant_report_free (WbParticipantReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->endpoint_id);
+  g_free (report);
+}
+
+const char *
+wb_participant_state_to_string (WbParticipantState state)
+{
+  switch (state) {
+    case WB_PARTICIPANT_STATE_JOINING:
+      return "joining";
+    case WB_PARTICIPANT_STATE_LIVE:
+      return "live";
+    case WB_PARTICIPANT_STATE_STALLED:
+      return "stalled";
+    default:
+      return "unknown";
+  }
+}
+
+static void
+ensure_plugins (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GstPlugin *plugin = gst_registry_find_plugin (gst_registry_get (), "wardbridge");
+
+    /* Tests may have loaded the module form from GST_PLUGIN_PATH. */
+    if (plugin == NULL)
+      GST_PLUGIN_STATIC_REGISTER (wardbridge);
+    else
+      gst_object_unref (plugin);
+    GST_DEBUG_CATEGORY_INIT (wb_conference_debug, "wb-conference", 0,
+                             "wardbridge conference pipeline");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+static GstElement *
+add_element (WbConference  *self,
+             const char    *factory,
+             const char    *name,
+             GError       **error)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "GStreamer element '%s' is missing; install the plugin that provides it",
+                 factory);
+    return NULL;
+  }
+  gst_bin_add (GST_BIN (self->pipeline), element);
+  return element;
+}
+
+static gboolean
+link_many (GError     **error,
+           GstElement  *first,
+           ...)
+{
+  va_list args;
+  GstElement *prev = first, *next;
+  gboolean ok = TRUE;
+
+  va_start (args, first);
+  while (ok && (next = va_arg (args, GstElement *)) != NULL) {
+    if (!gst_element_link (prev, next)) {
+      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                   "cannot link %s to %s", GST_ELEMENT_NAME (prev), GST_ELEMENT_NAME (next));
+      ok = FALSE;
+    }
+    prev = next;
+  }
+  va_end (args);
+
+  return ok;
+}
+
+static Slot *
+find_slot (WbConference *self,
+           const char   *endpoint_id,
+           guint        *index)
+{
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    if (g_strcmp0 (wb_participant_get_id (slot->participant), endpoint_id) == 0) {
+      if (index != NULL)
+        *index = i;
+      return slot;
+    }
+  }
+  return NULL;
+}
+
+static int
+index_of (WbConference *self,
+          const char   *endpoint_id)
+{
+  guint index;
+
+  if (endpoint_id != NULL && find_slot (self, endpoint_id, &index) != NULL)
+    return (int) index;
+  return -1;
+}
+
+/* ---- layout and overlay ------------------------------------------------- */
+
+static void
+update_overlay (WbConference *self)
+{
+  g_autofree WbTileLabel *labels = g_new0 (WbTileLabel, MAX (self->slots->len, 1));
+  GstVideoOverlayComposition *comp;
+
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    labels[i].rect = self->tiles[i];
+    labels[i].name = wb_participant_get_name (slot->participant);
+    labels[i].signal_lost = slot->signal_lost;
+  }
+
+  comp = wb_tile_overlay_render (labels, self->slots->len);
+
+  g_mutex_lock (&self->overlay_lock);
+  if (self->overlay != NULL)
+    gst_video_overlay_composition_unref (self->overlay);
+  self->overlay = comp;
+  g_mutex_unlock (&self->overlay_lock);
+}
+
+static int
+focus_index (WbConference *self)
+{
+  switch (self->layout) {
+    case WB_LAYOUT_SPEAKER:
+      return index_of (self, self->speaker_id);
+    case WB_LAYOUT_PRESENTER:
+      return index_of (self, self->presenter_id);
+    case WB_LAYOUT_SINGLE: {
+      int i = index_of (self, self->presenter_id);
+      return i >= 0 ? i : index_of (self, self->speaker_id);
+    }
+    case WB_LAYOUT_GRID:
+    default:
+      return -1;
+  }
+}
+
+static void
+apply_layout (WbConference *self)
+{
+  guint n = MIN (self->slots->len, WB_LAYOUT_MAX_TILES);
+
+  if (!wb_layout_compute (self->layout, self->config->width, self->config->height,
+                          n, focus_index (self), self->tiles)) {
+    GST_WARNING ("conference %s: cannot lay out %u tiles", self->id, n);
+    return;
+  }
+
+  for (guint i = 0; i < n; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    const WbTileRect *t = &self->tiles[i];
+
+    g_object_set (slot->comp_pad,
+                  "xpos", t->x,
+                  "ypos", t->y,
+                  "width", MAX (t->width, 1),
+                  "height", MAX (t->height, 1),
+                  "alpha", t->visible ? 1.0 : 0.0,
+                  NULL);
+  }
+
+  update_overlay (self);
+}
+
+static GstVideoOverlayComposition *
+on_overlay_draw (GstElement *overlay,
+                 GstSample  *sample,
+                 gpointer    user_data)
+{
+  WbConference *self = user_data;
+  GstVideoOverlayComposition *comp = NULL;
+
+  g_mutex_lock (&self->overlay_lock);
+  if (self->overlay != NULL)
+    comp = gst_video_overlay_composition_ref (self->overlay);
+  g_mutex_unlock (&self->overlay_lock);
+
+  return comp;
+}
+
+/* ---- keyframes ---------------------------------------------------------- */
+
+/* The encoder's min-force-key-unit-interval holds back requests that come
+ * too fast, so a join or a PLI storm makes at most one keyframe a second. */
+static void
+request_keyframe (WbConference *self)
+{
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (self->encoder, "src");
+
+  gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                         TRUE,
+                                                                         ++self->keyframe_count));
+}
+
+/* ---- the tick: stalls, states, active speaker --------------------------- */
+
+static WbParticipantState
+media_state (Slot   *slot,
+             gint64  now,
+             gint64  last_us)
+{
+  gint64 stall = (gint64) WB_CONFERENCE_STALL_MS * 1000;
+
+  if (last_us == 0)
+    return now - slot->joined_us > stall ? WB_PARTICIPANT_STATE_STALLED
+        : WB_PARTICIPANT_STATE_JOINING;
+  return now - last_us > stall ? WB_PARTICIPANT_STATE_STALLED : WB_PARTICIPANT_STATE_LIVE;
+}
+
+static void
+update_speaker (WbConference *self,
+                gint64        now)
+{
+  Slot *candidate = NULL;
+  const char *id;
+
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    if (slot->talking && !slot->muted &&
+        (candidate == NULL || slot->talk_start_us > candidate->talk_start_us))
+      candidate = slot;
+  }
+  if (candidate == NULL)
+    return;   /* silence: the last speaker stays */
+
+  id = wb_participant_get_id (candidate->participant);
+  if (g_strcmp0 (id, self->speaker_id) == 0)
+    return;
+  if (self->speaker_id != NULL &&
+      now - self->speaker_since_us < (gint64) WB_CONFERENCE_SPEAKER_HOLD_MS * 1000)
+    return;   /* hold: the big tile does not flap */
+
+  g_free (self->speaker_id);
+  self->speaker_id = g_strdup (id);
+  self->speaker_since_us = now;
+  GST_INFO ("conference %s: active speaker %s", self->id, id);
+  if (self->layout == WB_LAYOUT_SPEAKER ||
+      (self->layout == WB_LAYOUT_SINGLE && self->presenter_id == NULL))
+    apply_layout (self);
+  g_signal_emit (self, signals[SIGNAL_SPEAKER], 0, id);
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  WbConference *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean overlay_changed = FALSE;
+  g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    WbParticipantStats stats;
+    WbParticipantState state;
+    gboolean lost;
+
+    wb_participant_get_stats (slot->participant, &stats);
+
+    lost = media_state (slot, now, stats.last_video_us) != WB_PARTICIPANT_STATE_LIVE;
+    if (lost != slot->signal_lost) {
+      slot->signal_lost = lost;
+      overlay_changed = TRUE;
+      GST_INFO ("conference %s: %s video %s", self->id,
+                wb_participant_get_id (slot->participant), lost ? "lost" : "back");
+    }
+
+    state = media_state (slot, now, MAX (stats.last_video_us, stats.last_audio_us));
+    if (state != slot->state) {
+      slot->state = state;
+      g_ptr_array_add (changed, g_strdup (wb_participant_get_id (slot->participant)));
+    }
+  }
+
+  if (overlay_changed)
+    update_overlay (self);
+  update_speaker (self, now);
+
+  /* Signal handlers may change the conference: emit last, by id. */
+  for (guint i = 0; i < changed->len; i++) {
+    Slot *slot = find_slot (self, g_ptr_array_index (changed, i), NULL);
+
+    if (slot != NULL)
+      g_signal_emit (self, signals[SIGNAL_PARTICIPANT_STATE], 0,
+                     g_ptr_array_index (changed, i), (guint) slot->state);
+  }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- bus ---------------------------------------------------------------- */
+
+/* The ward whose bin holds @object, or NULL for the conference itself. */
+static Slot *
+slot_of_object (WbConference *self,
+                GstObject    *object)
+{
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    GstObject *bin = GST_OBJECT (wb_participant_get_bin (slot->participant));
+
+    if (object == bin || gst_object_has_as_ancestor (object, bin))
+      return slot;
+  }
+  return NULL;
+}
+
+static void
+handle_talking (WbConference       *self,
+                const GstStructure *s)
+{
+  const char *pad_name = gst_structure_get_string (s, "pad");
+  gboolean talking = FALSE;
+
+  if (pad_name == NULL || !gst_structure_get_boolean (s, "talking", &talking))
+    return;
+
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    g_autofree char *name = NULL;
+    g_autofree char *id = NULL;
+
+    if (slot->mix_pad == NULL)
+      continue;
+    name = gst_pad_get_name (slot->mix_pad);
+    if (g_strcmp0 (name, pad_name) != 0 || slot->talking == talking)
+      continue;
+
+    slot->talking = talking;
+    if (talking)
+      slot->talk_start_us = g_get_monotonic_time ();
+    id = g_strdup (wb_participant_get_id (slot->participant));
+    update_speaker (self, g_get_monotonic_time ());
+    g_signal_emit (self, signals[SIGNAL_TALKING], 0, id, talking);
+    return;
+  }
+}
+
+static gboolean
+on_bus_message (GstBus     *bus,
+                GstMessage *message,
+                gpointer    user_data)
+{
+  WbConference *self = user_data;
+
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ERROR: {
+      g_autoptr (GError) err = NULL;
+      g_autofree char *debug = NULL;
+      Slot *slot = slot_of_object (self, GST_MESSAGE_SRC (message));
+      g_autofree char *id = NULL;
+
+      gst_message_parse_error (message, &err, &debug);
+      if (slot != NULL) {
+        id = g_strdup (wb_participant_get_id (slot->participant));
+        GST_WARNING ("conference %s: ward %s: %s (%s)", self->id, id, err->message,
+                     debug ? debug : "");
+      } else {
+        GST_ERROR ("conference %s: %s (%s)", self->id, err->message, debug ? debug : "");
+      }
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, id, err);
+      break;
+    }
+
+    case GST_MESSAGE_WARNING: {
+      g_autoptr (GError) err = NULL;
+
+      gst_message_parse_warning (message, &err, NULL);
+      GST_DEBUG ("conference %s: warning from %s: %s", self->id,
+                 GST_MESSAGE_SRC_NAME (message), err->message);
+      break;
+    }
+
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure *s = gst_message_get_structure (message);
+
+      if (s != NULL && gst_structure_has_name (s, "mixminus-talking"))
+        handle_talking (self, s);
+      break;
+    }
+
+    case GST_MESSAGE_LATENCY:
+      /* A ward joined with its own jitter buffer and decoder latency. */
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      break;
+
+    default:
+      break;
+  }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+static gboolean
+build_video (WbConference  *self,
+             GError       **error)
+{
+  const WbConfig *c = self->config;
+  GstElement *bg, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
+      *h264_caps, *pay, *snap_queue;
+  g_autoptr (GstCaps) raw = NULL;
+  g_autoptr (GstCaps) h264 = NULL;
+  g_autoptr (GstPad) bg_pad = NULL;
+
+  if (!(bg = add_element (self, "videotestsrc", "background", error)) ||
+      !(bg_caps = add_element (self, "capsfilter", "background-caps", error)) ||
+      !(self->compositor = add_element (self, "compositor", "compositor", error)) ||
+      !(canvas_caps = add_element (self, "capsfilter", "canvas-caps", error)) ||
+      !(overlay = add_element (self, "overlaycomposition", "labels", error)) ||
+      !(raw_tee = add_element (self, "tee", "raw-tee", error)) ||
+      !(enc_queue = add_element (self, "queue", "encoder-queue", error)) ||
+      !(self->encoder = add_element (self, "x264enc", "encoder", error)) ||
+      !(h264_caps = add_element (self, "capsfilter", "h264-caps", error)) ||
+      !(pay = add_element (self, "rtph264pay", "video-pay", error)) ||
+      !(self->video_tee = add_element (self, "tee", "video-tee", error)) ||
+      !(snap_queue = add_element (self, "queue", "snapshot-queue", error)) ||
+      !(self->snapshot_sink = add_element (self, "fakesink", "snapshot-sink", error)))
+    return FALSE;
+
+  raw = gst_caps_new_simple ("video/x-raw",
+                             "format", G_TYPE_STRING, "I420",
+                             "width", G_TYPE_INT, (gint) c->width,
+                             "height", G_TYPE_INT, (gint) c->height,
+                             "framerate", GST_TYPE_FRACTION, (gint) c->framerate, 1,
+                             "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
+                             NULL);
+
+  /* A live black background drives the canvas at the frame rate even when
+   * no ward sends. */
+  g_object_set (bg, "is-live", TRUE, NULL);
+  gst_util_set_object_arg (G_OBJECT (bg), "pattern", "black");
+  g_object_set (bg_caps, "caps", raw, NULL);
+  g_object_set (canvas_caps, "caps", raw, NULL);
+  gst_util_set_object_arg (G_OBJECT (self->compositor), "background", "black");
+
+  g_signal_connect (overlay, "draw", G_CALLBACK (on_overlay_draw), self);
+
+  /* Encoding must never hold up compositing: drop the oldest frame. */
+  g_object_set (enc_queue, "leaky", 2, "max-size-buffers", 3, "max-size-bytes", 0,
+                "max-size-time", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (self->encoder), "tune", "zerolatency");
+  gst_util_set_object_arg (G_OBJECT (self->encoder), "speed-preset", "ultrafast");
+  g_object_set (self->encoder,
+                "bitrate", c->video_bitrate_kbps,
+                "key-int-max", c->framerate * 10,
+                "min-force-key-unit-interval",
+                (guint64) WB_CONFERENCE_KEYFRAME_MIN_MS * GST_MSECOND,
+                NULL);
+  h264 = gst_caps_from_string ("video/x-h264,profile=constrained-baseline");
+  g_object_set (h264_caps, "caps", h264, NULL);
+  g_object_set (pay, "pt", WB_PT_H264, "config-interval", -1, NULL);
+  gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+  g_object_set (self->video_tee, "allow-not-linked", TRUE, NULL);
+
+  g_object_set (snap_queue, "leaky", 2, "max-size-buffers", 1, "max-size-bytes", 0,
+                "max-size-time", (guint64) 0, NULL);
+  g_object_set (self->snapshot_sink, "sync", FALSE, "async", FALSE,
+                "enable-last-sample", TRUE, NULL);
+
+  if (!link_many (error, bg, bg_caps, NULL) ||
+      !link_many (error, self->compositor, canvas_caps, overlay, raw_tee, enc_queue,
+                  self->encoder, h264_caps, pay, self->video_tee, NULL) ||
+      !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
+    return FALSE;
+
+  bg_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
+  {
+    g_autoptr (GstPad) src = gst_element_get_static_pad (bg_caps, "src");
+
+    g_object_set (bg_pad, "zorder", 0, NULL);
+    if (GST_PAD_LINK_FAILED (gst_pad_link (src, bg_pad))) {
+      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                   "cannot link the background to the compositor");
+      return FALSE;
+    }
+  }
+
+  return TRUE;
+}
+
+static gboolean
+build_audio (WbConference  *self,
+             GError       **error)
+{
+  GstElement *queue, *sink;
+
+  self->mixer = gst_element_factory_make (MIXER_FACTORY, "mixer");
+  if (self->mixer == NULL) {
+    GST_WARNING ("conference %s: element '%s' is missing: audio is not mixed", self->id,
+                 MIXER_FACTORY);
+    return TRUE;
+  }
+  gst_bin_add (GST_BIN (self->pipeline), self->mixer);
+
+  if (!(queue = add_element (self, "queue", "full-mix-queue", error)) ||
+      !(sink = add_element (self, "fakesink", "full-mix-sink", error)))
+    return FALSE;
+  g_object_set (queue, "leaky", 2, NULL);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+
+  return link_many (error, self->mixer, queue, sink, NULL);
+}
+
+WbConference *
+wb_conference_new (const WbConfig *config,
+                   const char     *id,
+                   const char     *title,
+                   WbLayoutKind    layout,
+                   gboolean        record,
+                   GError        **error)
+{
+  g_autoptr (WbConference) self = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (GstBus) bus = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ensure_plugins ();
+
+  self = g_object_new (WB_TYPE_CONFERENCE, NULL);
+  self->config = wb_config_ref ((WbConfig *) config);
+  self->id = g_strdup (id);
+  self->title = g_strdup (title ? title : id);
+  self->layout = layout;
+  self->record = record;
+  self->context = g_main_context_ref_thread_default ();
+  self->ports = wb_port_allocator_new (config->rtp_port_min, config->rtp_port_max);
+  if (self->ports == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_INVALID,
+                 "bad RTP port range %u-%u", config->rtp_port_min, config->rtp_port_max);
+    return NULL;
+  }
+
+  name = g_strdup_printf ("conference-%s", id);
+  self->pipeline = gst_object_ref_sink (gst_pipeline_new (name));
+
+  if (!build_video (self, error) || !build_audio (self, error)) {
+    g_prefix_error (error, "conference %s: ", id);
+    return NULL;
+  }
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  gst_bus_add_watch (bus, on_bus_message, self);
+
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "conference %s: the pipeline did not start", id);
+    return NULL;
+  }
+
+  self->tick = g_timeout_source_new (WB_CONFERENCE_TICK_MS);
+  g_source_set_callback (self->tick, on_tick, self, NULL);
+  g_source_set_name (self->tick, "wb-conference-tick");
+  g_source_attach (self->tick, self->context);
+
+  update_overlay (self);
+  GST_INFO ("conference %s started: %ux%u@%u, layout %s", id, config->width,
+            config->height, config->framerate, wb_layout_kind_to_string (layout));
+
+  return g_steal_pointer (&self);
+}
+
+/* ---- wards joining and leaving ------------------------------------------ */
+
+/* Takes @slot out of the pipeline, in an order that never blocks a
+ * streaming thread: first what feeds the ward (tee, mixer), then what the
+ * ward feeds (compositor, mixer input, released together with the mixer's
+ * output), then the ward's own threads. */
+static void
+slot_free (WbConference *self,
+           Slot         *slot)
+{
+  GstElement *bin = wb_participant_get_bin (slot->participant);
+
+  if (slot->tee_pad != NULL) {
+    gst_element_release_request_pad (self->video_tee, slot->tee_pad);
+    gst_clear_object (&slot->tee_pad);
+  }
+  if (slot->mix_pad != NULL) {
+    gst_element_release_request_pad (self->mixer, slot->mix_pad);
+    gst_clear_object (&slot->mix_pad);
+  }
+  if (slot->comp_pad != NULL) {
+    gst_element_release_request_pad (self->compositor, slot->comp_pad);
+    gst_clear_object (&slot->comp_pad);
+  }
+
+  gst_element_set_state (bin, GST_STATE_NULL);
+  if (GST_OBJECT_PARENT (bin) == GST_OBJECT (self->pipeline))
+    gst_bin_remove (GST_BIN (self->pipeline), bin);
+
+  if (slot->audio_drain != NULL) {
+    gst_element_set_state (slot->audio_drain, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self->pipeline), slot->audio_drain);
+    slot->audio_drain = NULL;
+  }
+
+  g_clear_object (&slot->participant);
+  g_free (slot);
+}
+
+static gboolean
+link_ghost (GstElement  *bin,
+            const char  *ghost,
+            GstPad      *peer,
+            gboolean     ghost_is_src,
+            GError     **error)
+{
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (bin, ghost);
+  GstPadLinkReturn ret;
+
+  ret = ghost_is_src ? gst_pad_link (pad, peer) : gst_pad_link (peer, pad);
+  if (GST_PAD_LINK_FAILED (ret)) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "cannot link %s:%s (%s)", GST_ELEMENT_NAME (bin), ghost,
+                 gst_pad_link_get_name (ret));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Wires the ward's bin into the running pipeline (see slot_free() for the
+ * reverse).  The bin's outputs are linked while it is still stopped, it is
+ * started, and only then is it fed, so no element ever pushes into a
+ * stopped pad. */
+static gboolean
+slot_plug (WbConference  *self,
+           Slot          *slot,
+           GError       **error)
+{
+  GstElement *bin = wb_participant_get_bin (slot->participant);
+  g_autoptr (GstPad) mix_src = NULL;
+
+  /* The pipeline takes its own reference; the participant keeps its. */
+  gst_bin_add (GST_BIN (self->pipeline), bin);
+
+  /* Video out of the ward: a compositor tile, placed by apply_layout(). */
+  slot->comp_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
+  g_object_set (slot->comp_pad, "zorder", 1 + self->slots->len, "alpha", 0.0, NULL);
+  gst_util_set_object_arg (G_OBJECT (slot->comp_pad), "sizing-policy", "keep-aspect-ratio");
+  if (!link_ghost (bin, "video_src", slot->comp_pad, TRUE, error))
+    return FALSE;
+
+  /* Audio out of the ward: a mixer input, or a drain without mixer. */
+  if (self->mixer != NULL) {
+    g_autofree char *pad_name = NULL;
+    g_autofree char *src_name = NULL;
+    guint index;
+
+    slot->mix_pad = gst_element_request_pad_simple (self->mixer, "sink_%u");
+    if (slot->mix_pad == NULL) {
+      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                   "the mixer refused a new input");
+      return FALSE;
+    }
+    pad_name = gst_pad_get_name (slot->mix_pad);
+    if (sscanf (pad_name, "sink_%u", &index) != 1) {
+      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                   "unexpected mixer pad %s", pad_name);
+      return FALSE;
+    }
+    src_name = g_strdup_printf ("src_%u", index);
+    mix_src = gst_element_get_static_pad (self->mixer, src_name);
+    if (mix_src == NULL) {
+      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                   "the mixer made no %s for %s", src_name, pad_name);
+      return FALSE;
+    }
+    g_object_set (slot->mix_pad, "mute", slot->muted, NULL);
+    if (!link_ghost (bin, "audio_src", slot->mix_pad, TRUE, error))
+      return FALSE;
+  } else {
+    g_autoptr (GstPad) drain_pad = NULL;
+
+    slot->audio_drain = gst_element_factory_make ("fakesink", NULL);
+    g_object_set (slot->audio_drain, "sync", FALSE, "async", FALSE, NULL);
+    gst_bin_add (GST_BIN (self->pipeline), slot->audio_drain);
+    gst_element_sync_state_with_parent (slot->audio_drain);
+    drain_pad = gst_element_get_static_pad (slot->audio_drain, "sink");
+    if (!link_ghost (bin, "audio_src", drain_pad, TRUE, error))
+      return FALSE;
+  }
+
+  if (!gst_element_sync_state_with_parent (bin)) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "the ward's bin did not start");
+    return FALSE;
+  }
+
+  /* Now feed it: its mix-minus and the composite. */
+  if (mix_src != NULL && !link_ghost (bin, "audio_sink", mix_src, FALSE, error))
+    return FALSE;
+  slot->tee_pad = gst_element_request_pad_simple (self->video_tee, "src_%u");
+  if (!link_ghost (bin, "video_sink", slot->tee_pad, FALSE, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+check_running (WbConference  *self,
+               GError       **error)
+{
+  if (self->ended) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_ENDED,
+                 "conference %s has ended", self->id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+wb_conference_add_endpoint (WbConference            *self,
+                            const WbEndpointConfig  *endpoint,
+                            const char              *remote_address,
+                            guint                    audio_port,
+                            guint                    video_port,
+                            WbJoinInfo             **out_info,
+                            GError                 **error)
+{
+  g_autoptr (GInetAddress) remote = NULL;
+  g_autoptr (GInetAddress) any = NULL;
+  g_autoptr (GError) local_error = NULL;
+  GSocket *sockets[WB_N_SOCKETS] = { NULL, };
+  guint base_port = 0;
+  WbParticipant *participant;
+  Slot *slot;
+
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+  g_return_val_if_fail (endpoint != NULL && endpoint->id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  if (find_slot (self, endpoint->id, NULL) != NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_ALREADY_JOINED,
+                 "%s is already in conference %s", endpoint->id, self->id);
+    return FALSE;
+  }
+  if (self->slots->len >= WB_LAYOUT_MAX_TILES) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_INVALID,
+                 "conference %s is full (%u wards)", self->id, WB_LAYOUT_MAX_TILES);
+    return FALSE;
+  }
+
+  /* A static endpoint uses its configured address and ports. */
+  if (remote_address == NULL)
+    remote_address = endpoint->address;
+  if (audio_port == 0)
+    audio_port = endpoint->audio_port;
+  if (video_port == 0)
+    video_port = endpoint->video_port;
+
+  if (remote_address == NULL ||
+      (remote = g_inet_address_new_from_string (remote_address)) == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_INVALID,
+                 "%s: '%s' is not an IP address", endpoint->id,
+                 remote_address ? remote_address : "(none)");
+    return FALSE;
+  }
+  if (audio_port == 0 || video_port == 0 || audio_port > 65534 || video_port > 65534 ||
+      audio_port % 2 != 0 || video_port % 2 != 0) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_INVALID,
+                 "%s: ports %u and %u must be even RTP ports (RTCP on the next)",
+                 endpoint->id, audio_port, video_port);
+    return FALSE;
+  }
+
+  any = g_inet_address_new_any (g_inet_address_get_family (remote));
+  if (!wb_port_allocator_bind (self->ports, any, WB_N_SOCKETS, sockets, &base_port,
+                               &local_error)) {
+    g_set_error (error, WB_CONFERENCE_ERROR,
+                 g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)
+                 ? WB_CONFERENCE_ERROR_NO_PORTS : WB_CONFERENCE_ERROR_FAILED,
+                 "%s: %s", endpoint->id, local_error->message);
+    return FALSE;
+  }
+
+  participant = wb_participant_new (endpoint, remote, audio_port, video_port, sockets,
+                                    base_port, self->config->jitter_ms,
+                                    self->config->audio_bitrate_kbps, &local_error);
+  for (guint i = 0; i < WB_N_SOCKETS; i++) {
+    if (participant == NULL)
+      g_socket_close (sockets[i], NULL);
+    g_clear_object (&sockets[i]);
+  }
+  if (participant == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "%s", local_error->message);
+    return FALSE;
+  }
+
+  slot = g_new0 (Slot, 1);
+  slot->participant = participant;
+  slot->state = WB_PARTICIPANT_STATE_JOINING;
+  slot->joined_us = g_get_monotonic_time ();
+
+  if (!slot_plug (self, slot, &local_error)) {
+    slot_free (self, slot);
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "%s: %s", endpoint->id, local_error->message);
+    return FALSE;
+  }
+
+  g_ptr_array_add (self->slots, slot);
+  apply_layout (self);
+  request_keyframe (self);
+
+  GST_INFO ("conference %s: %s joined from %s, hub ports %u-%u, sending to %u/%u",
+            self->id, endpoint->id, remote_address, base_port, base_port + 3,
+            audio_port, video_port);
+
+  if (out_info != NULL) {
+    WbJoinInfo *info = g_new0 (WbJoinInfo, 1);
+    WbSdpParams sdp = {
+      .session_id = self->id,
+      .title = self->title,
+      .origin_address = self->config->public_address,
+      .ward_address = remote_address,
+      .audio_port = audio_port,
+      .audio_codec = endpoint->audio_codec,
+      .audio_bitrate_kbps = self->config->audio_bitrate_kbps,
+      .video_port = video_port,
+    };
+
+    info->conference_id = g_strdup (self->id);
+    info->endpoint_id = g_strdup (endpoint->id);
+    info->hub_host = g_strdup (self->config->public_address);
+    info->hub_audio_port = wb_participant_get_hub_audio_port (participant);
+    info->hub_video_port = wb_participant_get_hub_video_port (participant);
+    info->audio_codec = endpoint->audio_codec;
+    switch (endpoint->audio_codec) {
+      case WB_AUDIO_CODEC_PCMA:
+        info->audio_payload_type = WB_PT_PCMA;
+        info->audio_clock_rate = 8000;
+        break;
+      case WB_AUDIO_CODEC_PCMU:
+        info->audio_payload_type = WB_PT_PCMU;
+        info->audio_clock_rate = 8000;
+        break;
+      case WB_AUDIO_CODEC_OPUS:
+      default:
+        info->audio_payload_type = WB_PT_OPUS;
+        info->audio_clock_rate = 48000;
+        break;
+    }
+    info->video_codec = WB_VIDEO_CODEC_H264;
+    info->video_payload_type = WB_PT_H264;
+    info->sdp = wb_sdp_for_join (&sdp);
+    *out_info = info;
+  }
+
+  return TRUE;
+}
+
+gboolean
+wb_conference_remove_endpoint (WbConference  *self,
+                               const char    *endpoint_id,
+                               GError       **error)
+{
+  guint index;
+  Slot *slot;
+
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+  g_return_val_if_fail (endpoint_id != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  slot = find_slot (self, endpoint_id, &index);
+  if (slot == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_JOINED,
+                 "%s is not in conference %s", endpoint_id, self->id);
+    return FALSE;
+  }
+
+  g_ptr_array_remove_index (self->slots, index);
+  slot_free (self, slot);
+  if (g_strcmp0 (self->speaker_id, endpoint_id) == 0)
+    g_clear_pointer (&self->speaker_id, g_free);
+  apply_layout (self);
+
+  GST_INFO ("conference %s: %s left", self->id, endpoint_id);
+  return TRUE;
+}
+
+gboolean
+wb_conference_has_endpoint (WbConference *self,
+                            const char   *endpoint_id)
+{
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+  return find_slot (self, endpoint_id, NULL) != NULL;
+}
+
+/* ---- control ------------------------------------------------------------ */
+
+gboolean
+wb_conference_set_muted (WbConference  *self,
+                         const char    *endpoint_id,
+                         gboolean       muted,
+                         GError       **error)
+{
+  Slot *slot;
+
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  slot = find_slot (self, endpoint_id, NULL);
+  if (slot == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_JOINED,
+                 "%s is not in conference %s", endpoint_id, self->id);
+    return FALSE;
+  }
+
+  slot->muted = muted;
+  if (slot->mix_pad != NULL)
+    g_object_set (slot->mix_pad, "mute", muted, NULL);
+  return TRUE;
+}
+
+void
+wb_conference_set_layout (WbConference *self,
+                          WbLayoutKind  layout)
+{
+  g_return_if_fail (WB_IS_CONFERENCE (self));
+
+  if (self->ended || layout == self->layout)
+    return;
+  self->layout = layout;
+  apply_layout (self);
+}
+
+WbLayoutKind
+wb_conference_get_layout (WbConference *self)
+{
+  return self->layout;
+}
+
+gboolean
+wb_conference_set_presenter (WbConference  *self,
+                             const char    *endpoint_id,
+                             GError       **error)
+{
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  if (endpoint_id != NULL && find_slot (self, endpoint_id, NULL) == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_JOINED,
+                 "%s is not in conference %s", endpoint_id, self->id);
+    return FALSE;
+  }
+
+  g_free (self->presenter_id);
+  self->presenter_id = g_strdup (endpoint_id);
+  apply_layout (self);
+  return TRUE;
+}
+
+const char *
+wb_conference_get_presenter (WbConference *self)
+{
+  return self->presenter_id;
+}
+
+const char *
+wb_conference_get_speaker (WbConference *self)
+{
+  return self->speaker_id;
+}
+
+const char *
+wb_conference_get_id (WbConference *self)
+{
+  return self->id;
+}
+
+const char *
+wb_conference_get_title (WbConference *self)
+{
+  return self->title;
+}
+
+gboolean
+wb_conference_get_recording (WbConference *self)
+{
+  return self->record;
+}
+
+gboolean
+wb_conference_is_ended (WbConference *self)
+{
+  return self->ended;
+}
+
+gboolean
+wb_conference_has_audio_mixer (WbConference *self)
+{
+  return self->mixer != NULL;
+}
+
+gboolean
+wb_conference_get_tile (WbConference *self,
+                        const char   *endpoint_id,
+                        WbTileRect   *out)
+{
+  guint index;
+
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+
+  if (find_slot (self, endpoint_id, &index) == NULL || !self->tiles[index].visible)
+    return FALSE;
+  *out = self->tiles[index];
+  return TRUE;
+}
+
+GPtrArray *
+wb_conference_get_participants (WbConference *self)
+{
+  GPtrArray *reports = g_ptr_array_new_with_free_func ((GDestroyNotify) wb_participant_report_free);
+
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), reports);
+
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    WbParticipantReport *report = g_new0 (WbParticipantReport, 1);
+
+    report->endpoint_id = g_strdup (wb_participant_get_id (slot->participant));
+    report->state = slot->state;
+    report->muted = slot->muted;
+    report->talking = slot->talking;
+    report->signal_lost = slot->signal_lost;
+    wb_participant_get_stats (slot->participant, &report->media);
+    g_ptr_array_add (reports, report);
+  }
+  return reports;
+}
+
+/* ---- snapshot ----------------------------------------------------------- */
+
+static void
+snapshot_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  GstSample *sample = task_data;
+  g_autoptr (GstCaps) jpeg = gst_caps_new_empty_simple ("image/jpeg");
+  g_autoptr (GstSample) converted = NULL;
+  GError *error = NULL;
+  GstBuffer *buffer;
+  GstMapInfo map;
+  GBytes *bytes;
+
+  converted = gst_video_convert_sample (sample, jpeg, SNAPSHOT_TIMEOUT, &error);
+  if (converted == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+
+  buffer = gst_sample_get_buffer (converted);
+  if (buffer == NULL || !gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    g_task_return_new_error (task, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                             "the JPEG encoder gave no picture");
+    return;
+  }
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+
+  g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+wb_conference_snapshot_jpeg (WbConference        *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  GstSample *sample = NULL;
+
+  g_return_if_fail (WB_IS_CONFERENCE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, wb_conference_snapshot_jpeg);
+
+  if (self->ended) {
+    g_task_return_new_error (task, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_ENDED,
+                             "conference %s has ended", self->id);
+    return;
+  }
+
+  g_object_get (self->snapshot_sink, "last-sample", &sample, NULL);
+  if (sample == NULL) {
+    g_task_return_new_error (task, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_READY,
+                             "conference %s has no picture yet", self->id);
+    return;
+  }
+
+  g_task_set_task_data (task, sample, (GDestroyNotify) gst_sample_unref);
+  g_task_run_in_thread (task, snapshot_thread);
+}
+
+GBytes *
+wb_conference_snapshot_jpeg_finish (WbConference  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the end ------------------------------------------------------------ */
+
+void
+wb_conference_end (WbConference *self)
+{
+  g_return_if_fail (WB_IS_CONFERENCE (self));
+
+  if (self->ended)
+    return;
+  self->ended = TRUE;
+
+  if (self->tick != NULL) {
+    g_source_destroy (self->tick);
+    g_clear_pointer (&self->tick, g_source_unref);
+  }
+
+  while (self->slots->len > 0) {
+    Slot *slot = g_ptr_array_steal_index (self->slots, self->slots->len - 1);
+
+    slot_free (self, slot);
+  }
+
+  if (self->pipeline != NULL) {
+    g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+
+    gst_bus_remove_watch (bus);
+    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  }
+
+  GST_INFO ("conference %s ended", self->id);
+}
+
+static void
+wb_conference_dispose (GObject *object)
+{
+  WbConference *self = WB_CONFERENCE (object);
+
+  if (self->pipeline != NULL) {
+    wb_conference_end (self);
+    self->compositor = self->encoder = self->video_tee = NULL;
+    self->mixer = self->snapshot_sink = NULL;
+    g_clear_pointer (&self->pipeline, gst_object_unref);
+  }
+
+  G_OBJECT_CLASS (wb_conference_parent_class)->dispose (object);
+}
+
+static void
+wb_conference_finalize (GObject *object)
+{
+  WbConference *self = WB_CONFERENCE (object);
+
+  if (self->overlay != NULL)
+    gst_video_overlay_composition_unref (self->overlay);
+  g_mutex_clear (&self->overlay_lock);
+  g_ptr_array_unref (self->slots);
+  g_clear_pointer (&self->ports, wb_port_allocator_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->config, wb_config_unref);
+  g_free (self->presenter_id);
+  g_free (self->speaker_id);
+  g_free (self->id);
+  g_free (self->title);
+
+  G_OBJECT_CLASS (wb_conference_parent_class)->finalize (object);
+}
+
+static void
+wb_conference_class_init (WbConferenceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wb_conference_dispose;
+  object_class->finalize = wb_conference_finalize;
+
+  signals[SIGNAL_PARTICIPANT_STATE] =
+      g_signal_new ("participant-state", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+  signals[SIGNAL_TALKING] =
+      g_signal_new ("talking", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[SIGNAL_SPEAKER] =
+      g_signal_new ("speaker", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_ERROR] =
+      g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+}
+
+static void
+wb_conference_init (WbConference *self)
+{
+  g_mutex_init (&self->overlay_lock);
+  self->slots = g_ptr_array_new ();
+}

@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbParticipant: one ward's bin in the conference pipeline: ingress filter,
+ * rtpbin, explicit depayloaders/decoders per codec, and the send path of its
+ * mix-minus and of the composite (see wb-participant.h).  Owned by
+ * WbConference.
+ */
+#include "media/wb-participant.h"
+
+#include <gst/rtp/rtp.h>
+#include <gst/video/video.h>
+#include <stdio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (wb_participant_debug);
+#define GST_CAT_DEFAULT wb_participant_debug
+
+struct _WbParticipant {
+  GObject parent_instance;
+
+  char *id;
+  char *name;
+  WbAudioCodec audio_codec;
+  WbVideoCodec video_codec;
+  GInetAddress *remote;
+  guint remote_audio_port;
+  guint remote_video_port;
+  guint hub_base_port;
+
+  GSocket *sockets[WB_N_SOCKETS];
+  WbIngress *ingress;
+
+  GstElement *bin;            /* owned; floating ref sunk */
+  GstElement *rtpbin;         /* borrowed from bin */
+  GstElement *audio_depay;    /* borrowed from bin */
+  GstElement *video_depay;    /* borrowed from bin */
+
+  GMutex stats_lock;          /* guards the counters below (streaming threads) */
+  guint64 audio_packets;
+  guint64 video_packets;
+  guint64 video_frames;
+  gint64 last_audio_us;
+  gint64 last_video_us;
+};
+
+G_DEFINE_FINAL_TYPE (WbParticipant, wb_participant, G_TYPE_OBJECT)
+
+/* ---- building blocks ---------------------------------------------------- */
+
+static GstElement *
+make (const char  *factory,
+      const char  *name,
+      GError     **error)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL)
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                 "GStreamer element '%s' is missing; install the plugin that provides it",
+                 factory);
+  return element;
+}
+
+/* Makes the elements named in @factories (NULL-terminated), adds them to
+ * @bin and links them in order.  Returns the first and last, borrowed. */
+static gboolean
+add_chain (GstBin              *bin,
+           const char * const  *factories,
+           const char          *prefix,
+           GstElement         **first,
+           GstElement         **last,
+           GError             **error)
+{
+  GstElement *prev = NULL;
+
+  for (guint i = 0; factories[i] != NULL; i++) {
+    g_autofree char *name = g_strdup_printf ("%s-%u-%s", prefix, i, factories[i]);
+    GstElement *element = make (factories[i], name, error);
+
+    if (element == NULL)
+      return FALSE;
+    gst_bin_add (bin, element);
+    if (prev != NULL && !gst_element_link (prev, element)) {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                   "cannot link %s to %s", GST_ELEMENT_NAME (prev), name);
+      return FALSE;
+    }
+    if (i == 0 && first != NULL)
+      *first = element;
+    prev = element;
+  }
+  if (last != NULL)
+    *last = prev;
+
+  return TRUE;
+}
+
+static GstCaps *
+receive_caps (WbParticipant *self,
+              gboolean       video)
+{
+  if (video) {
+    if (self->video_codec == WB_VIDEO_CODEC_VP8)
+      return gst_caps_from_string ("application/x-rtp,media=video,clock-rate=90000,"
+                                   "encoding-name=VP8,payload=97");
+    return gst_caps_from_string ("application/x-rtp,media=video,clock-rate=90000,"
+                                 "encoding-name=H264,payload=96");
+  }
+
+  switch (self->audio_codec) {
+    case WB_AUDIO_CODEC_PCMA:
+      return gst_caps_from_string ("application/x-rtp,media=audio,clock-rate=8000,"
+                                   "encoding-name=PCMA,payload=8");
+    case WB_AUDIO_CODEC_PCMU:
+      return gst_caps_from_string ("application/x-rtp,media=audio,clock-rate=8000,"
+                                   "encoding-name=PCMU,payload=0");
+    case WB_AUDIO_CODEC_OPUS:
+    default:
+      return gst_caps_from_string ("application/x-rtp,media=audio,clock-rate=48000,"
+                                   "encoding-name=OPUS,payload=111");
+  }
+}
+
+static GstElement *
+add_udpsrc (WbParticipant  *self,
+            WbSocketIndex   index,
+            GError        **error)
+{
+  static const char *const names[WB_N_SOCKETS] = {
+    "audio-rtp-in", "audio-rtcp-in", "video-rtp-in", "video-rtcp-in",
+  };
+  gboolean rtcp = (index == WB_SOCKET_AUDIO_RTCP || index == WB_SOCKET_VIDEO_RTCP);
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  GstElement *src = make ("udpsrc", names[index], error);
+
+  if (src == NULL)
+    return NULL;
+
+  caps = rtcp ? gst_caps_new_empty_simple ("application/x-rtcp")
+      : receive_caps (self, index == WB_SOCKET_VIDEO_RTP);
+  g_object_set (src,
+                "socket", self->sockets[index],
+                "close-socket", FALSE,
+                "auto-multicast", FALSE,
+                "retrieve-sender-address", TRUE,
+                "caps", caps,
+                NULL);
+  gst_bin_add (GST_BIN (self->bin), src);
+
+  pad = gst_element_get_static_pad (src, "src");
+  wb_ingress_attach (self->ingress, pad, rtcp);
+
+  return src;
+}
+
+static GstElement *
+add_udpsink (WbParticipant  *self,
+             WbSocketIndex   index,
+             guint           port,
+             GError        **error)
+{
+  static const char *const names[WB_N_SOCKETS] = {
+    "audio-rtp-out", "audio-rtcp-out", "video-rtp-out", "video-rtcp-out",
+  };
+  g_autofree char *host = g_inet_address_to_string (self->remote);
+  GstElement *sink = make ("udpsink", names[index], error);
+
+  if (sink == NULL)
+    return NULL;
+
+  /* Sent from the socket the ward sends to (symmetric RTP).  The media is
+   * already paced by the live mixers upstream: no clock sync here. */
+  g_object_set (sink,
+                "socket", self->sockets[index],
+                "close-socket", FALSE,
+                "host", host,
+                "port", (gint) port,
+                "sync", FALSE,
+                "async", FALSE,
+                "auto-multicast", FALSE,
+                NULL);
+  gst_bin_add (GST_BIN (self->bin), sink);
+
+  return sink;
+}
+
+static gboolean
+link_pads (GstElement  *src,
+           const char  *src_pad,
+           GstElement  *sink,
+           const char  *sink_pad,
+           GError     **error)
+{
+  if (!gst_element_link_pads (src, src_pad, sink, sink_pad)) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                 "cannot link %s:%s to %s:%s", GST_ELEMENT_NAME (src), src_pad,
+                 GST_ELEMENT_NAME (sink), sink_pad);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+add_ghost (GstElement *bin,
+           GstElement *element,
+           const char *pad_name,
+           const char *ghost_name)
+{
+  g_autoptr (GstPad) target = gst_element_get_static_pad (element, pad_name);
+
+  gst_element_add_pad (bin, gst_ghost_pad_new (ghost_name, target));
+}
+
+/* ---- probes ------------------------------------------------------------- */
+
+static GstPadProbeReturn
+audio_rtp_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbParticipant *self = user_data;
+
+  g_mutex_lock (&self->stats_lock);
+  self->audio_packets++;
+  self->last_audio_us = g_get_monotonic_time ();
+  g_mutex_unlock (&self->stats_lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+video_rtp_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbParticipant *self = user_data;
+
+  g_mutex_lock (&self->stats_lock);
+  self->video_packets++;
+  g_mutex_unlock (&self->stats_lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+video_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbParticipant *self = user_data;
+
+  g_mutex_lock (&self->stats_lock);
+  self->video_frames++;
+  self->last_video_us = g_get_monotonic_time ();
+  g_mutex_unlock (&self->stats_lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_buffer_probe (GstElement        *element,
+                  const char        *pad_name,
+                  GstPadProbeCallback callback,
+                  WbParticipant     *self)
+{
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, pad_name);
+
+  /* The bin (and so the probe) never outlives the participant. */
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, self, NULL);
+}
+
+/* ---- rtpbin ------------------------------------------------------------- */
+
+/* A new SSRC from the ward: it feeds the depayloader of its session.  A ward
+ * that restarts its sender comes back with a new SSRC; the newest wins. */
+static void
+on_rtpbin_pad_added (GstElement *rtpbin,
+                     GstPad     *pad,
+                     gpointer    user_data)
+{
+  WbParticipant *self = user_data;
+  g_autofree char *name = gst_pad_get_name (pad);
+  g_autoptr (GstPad) sinkpad = NULL;
+  g_autoptr (GstPad) old_peer = NULL;
+  guint session, ssrc, pt;
+  GstElement *depay;
+
+  if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
+    return;
+
+  depay = session == 0 ? self->audio_depay : self->video_depay;
+  sinkpad = gst_element_get_static_pad (depay, "sink");
+  old_peer = gst_pad_get_peer (sinkpad);
+  if (old_peer != NULL) {
+    GST_INFO ("%s: session %u now follows SSRC %08x", self->id, session, ssrc);
+    gst_pad_unlink (old_peer, sinkpad);
+  }
+
+  if (GST_PAD_LINK_FAILED (gst_pad_link (pad, sinkpad)))
+    GST_WARNING ("%s: cannot link %s to the depayloader", self->id, name);
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+static gboolean
+build_receive (WbParticipant  *self,
+               guint           jitter_ms,
+               GError        **error)
+{
+  static const char *const opus_rx[] = { "rtpopusdepay", "opusdec", "audioconvert",
+    "audioresample", "capsfilter", NULL };
+  static const char *const pcma_rx[] = { "rtppcmadepay", "alawdec", "audioconvert",
+    "audioresample", "capsfilter", NULL };
+  static const char *const pcmu_rx[] = { "rtppcmudepay", "mulawdec", "audioconvert",
+    "audioresample", "capsfilter", NULL };
+  static const char *const h264_rx[] = { "rtph264depay", "avdec_h264", NULL };
+  static const char *const vp8_rx[] = { "rtpvp8depay", "vp8dec", NULL };
+  const char *const *audio_rx;
+  GstElement *audio_last, *video_last;
+  GstElement *srcs[WB_N_SOCKETS];
+  g_autoptr (GstCaps) mix_caps = gst_caps_from_string (WB_MIX_CAPS);
+
+  self->rtpbin = make ("rtpbin", "rtpbin", error);
+  if (self->rtpbin == NULL)
+    return FALSE;
+  g_object_set (self->rtpbin,
+                "latency", jitter_ms,
+                "do-retransmission", TRUE,
+                "rtp-profile", GST_RTP_PROFILE_AVPF,
+                "autoremove", TRUE,
+                NULL);
+  gst_bin_add (GST_BIN (self->bin), self->rtpbin);
+
+  for (guint i = 0; i < WB_N_SOCKETS; i++) {
+    srcs[i] = add_udpsrc (self, i, error);
+    if (srcs[i] == NULL)
+      return FALSE;
+  }
+
+  if (!link_pads (srcs[WB_SOCKET_AUDIO_RTP], "src", self->rtpbin, "recv_rtp_sink_0", error) ||
+      !link_pads (srcs[WB_SOCKET_AUDIO_RTCP], "src", self->rtpbin, "recv_rtcp_sink_0", error) ||
+      !link_pads (srcs[WB_SOCKET_VIDEO_RTP], "src", self->rtpbin, "recv_rtp_sink_1", error) ||
+      !link_pads (srcs[WB_SOCKET_VIDEO_RTCP], "src", self->rtpbin, "recv_rtcp_sink_1", error))
+    return FALSE;
+
+  /* Audio: explicit depayloader and decoder per codec, then the mixer's format. */
+  switch (self->audio_codec) {
+    case WB_AUDIO_CODEC_PCMA:
+      audio_rx = pcma_rx;
+      break;
+    case WB_AUDIO_CODEC_PCMU:
+      audio_rx = pcmu_rx;
+      break;
+    case WB_AUDIO_CODEC_OPUS:
+    default:
+      audio_rx = opus_rx;
+      break;
+  }
+  if (!add_chain (GST_BIN (self->bin), audio_rx, "audio-rx", &self->audio_depay,
+                  &audio_last, error))
+    return FALSE;
+  g_object_set (audio_last, "caps", mix_caps, NULL);
+  if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
+    GstElement *dec = gst_bin_get_by_name (GST_BIN (self->bin), "audio-rx-1-opusdec");
+
+    g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+    gst_object_unref (dec);
+  }
+  add_ghost (self->bin, audio_last, "src", "audio_src");
+  add_buffer_probe (self->audio_depay, "sink", audio_rtp_probe, self);
+
+  /* Video: depayloader asks for a keyframe (PLI) after loss; the decoder
+   * asks too when it meets a broken reference, and never shows garbage. */
+  if (!add_chain (GST_BIN (self->bin),
+                  self->video_codec == WB_VIDEO_CODEC_VP8 ? vp8_rx : h264_rx,
+                  "video-rx", &self->video_depay, &video_last, error))
+    return FALSE;
+  g_object_set (self->video_depay,
+                "request-keyframe", TRUE,
+                "wait-for-keyframe", TRUE,
+                NULL);
+  g_object_set (video_last,
+                "automatic-request-sync-points", TRUE,
+                "discard-corrupted-frames", TRUE,
+                NULL);
+  if (self->video_codec == WB_VIDEO_CODEC_H264) {
+    /* One thread per ward: tiles are small, and frame threading would add
+     * frames of latency. */
+    g_object_set (video_last, "max-threads", 1, "output-corrupt", FALSE, NULL);
+  }
+  add_ghost (self->bin, video_last, "src", "video_src");
+  add_buffer_probe (self->video_depay, "sink", video_rtp_probe, self);
+  add_buffer_probe (video_last, "src", video_frame_probe, self);
+
+  g_signal_connect (self->rtpbin, "pad-added", G_CALLBACK (on_rtpbin_pad_added), self);
+
+  return TRUE;
+}
+
+static gboolean
+build_send (WbParticipant  *self,
+            guint           audio_bitrate_kbps,
+            GError        **error)
+{
+  static const char *const opus_tx[] = { "queue", "audioconvert", "audioresample",
+    "capsfilter", "opusenc", "rtpopuspay", NULL };
+  static const char *const pcma_tx[] = { "queue", "audioconvert", "audioresample",
+    "capsfilter", "alawenc", "rtppcmapay", NULL };
+  static const char *const pcmu_tx[] = { "queue", "audioconvert", "audioresample",
+    "capsfilter", "mulawenc", "rtppcmupay", NULL };
+  static const char *const video_tx[] = { "queue", NULL };
+  const char *const *audio_tx;
+  GstElement *audio_first, *audio_last, *video_first, *video_last;
+  GstElement *caps_el, *enc = NULL;
+  GstElement *sinks[WB_N_SOCKETS];
+  g_autoptr (GstCaps) rate_caps = NULL;
+
+  switch (self->audio_codec) {
+    case WB_AUDIO_CODEC_PCMA:
+      audio_tx = pcma_tx;
+      rate_caps = gst_caps_from_string ("audio/x-raw,rate=8000,channels=1");
+      break;
+    case WB_AUDIO_CODEC_PCMU:
+      audio_tx = pcmu_tx;
+      rate_caps = gst_caps_from_string ("audio/x-raw,rate=8000,channels=1");
+      break;
+    case WB_AUDIO_CODEC_OPUS:
+    default:
+      audio_tx = opus_tx;
+      rate_caps = gst_caps_from_string ("audio/x-raw,rate=48000,channels=1");
+      break;
+  }
+
+  if (!add_chain (GST_BIN (self->bin), audio_tx, "audio-tx", &audio_first, &audio_last, error))
+    return FALSE;
+
+  /* The mixer must never wait on one ward's sender: drop old audio first. */
+  g_object_set (audio_first,
+                "leaky", 2 /* downstream */,
+                "max-size-time", (guint64) 200 * GST_MSECOND,
+                "max-size-buffers", 0,
+                "max-size-bytes", 0,
+                NULL);
+  caps_el = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-3-capsfilter");
+  g_object_set (caps_el, "caps", rate_caps, NULL);
+  gst_object_unref (caps_el);
+  if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
+    enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
+    g_object_set (enc,
+                  "bitrate", (gint) (audio_bitrate_kbps * 1000),
+                  "frame-size", 20,
+                  "inband-fec", TRUE,
+                  NULL);
+    gst_object_unref (enc);
+    g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
+  }
+  add_ghost (self->bin, audio_first, "sink", "audio_sink");
+
+  if (!add_chain (GST_BIN (self->bin), video_tx, "video-tx", &video_first, &video_last, error))
+    return FALSE;
+  g_object_set (video_first,
+                "leaky", 2 /* downstream */,
+                "max-size-time", (guint64) 500 * GST_MSECOND,
+                "max-size-buffers", 0,
+                "max-size-bytes", 0,
+                NULL);
+  add_ghost (self->bin, video_first, "sink", "video_sink");
+
+  sinks[WB_SOCKET_AUDIO_RTP] = add_udpsink (self, WB_SOCKET_AUDIO_RTP, self->remote_audio_port, error);
+  sinks[WB_SOCKET_AUDIO_RTCP] = add_udpsink (self, WB_SOCKET_AUDIO_RTCP, self->remote_audio_port + 1, error);
+  sinks[WB_SOCKET_VIDEO_RTP] = add_udpsink (self, WB_SOCKET_VIDEO_RTP, self->remote_video_port, error);
+  sinks[WB_SOCKET_VIDEO_RTCP] = add_udpsink (self, WB_SOCKET_VIDEO_RTCP, self->remote_video_port + 1, error);
+  for (guint i = 0; i < WB_N_SOCKETS; i++) {
+    if (sinks[i] == NULL)
+      return FALSE;
+  }
+
+  if (!link_pads (audio_last, "src", self->rtpbin, "send_rtp_sink_0", error) ||
+      !link_pads (self->rtpbin, "send_rtp_src_0", sinks[WB_SOCKET_AUDIO_RTP], "sink", error) ||
+      !link_pads (self->rtpbin, "send_rtcp_src_0", sinks[WB_SOCKET_AUDIO_RTCP], "sink", error) ||
+      !link_pads (video_last, "src", self->rtpbin, "send_rtp_sink_1", error) ||
+      !link_pads (self->rtpbin, "send_rtp_src_1", sinks[WB_SOCKET_VIDEO_RTP], "sink", error) ||
+      !link_pads (self->rtpbin, "send_rtcp_src_1", sinks[WB_SOCKET_VIDEO_RTCP], "sink", error))
+    return FALSE;
+
+  return TRUE;
+}
+
+WbParticipant *
+wb_participant_new (const WbEndpointConfig *endpoint,
+                    GInetAddress           *remote,
+                    guint                   audio_port,
+                    guint                   video_port,
+                    GSocket * const        *sockets,
+                    guint                   hub_base_port,
+                    guint                   jitter_ms,
+                    guint                   audio_bitrate_kbps,
+                    GError                **error)
+{
+  g_autoptr (WbParticipant) self = NULL;
+  g_autofree char *bin_name = NULL;
+  g_autofree char *label = NULL;
+
+  g_return_val_if_fail (endpoint != NULL && endpoint->id != NULL, NULL);
+  g_return_val_if_fail (G_IS_INET_ADDRESS (remote), NULL);
+  g_return_val_if_fail (sockets != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (audio_port == 0 || video_port == 0 || audio_port > 65534 || video_port > 65534) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "%s: ports %u/%u are not valid RTP ports", endpoint->id,
+                 audio_port, video_port);
+    return NULL;
+  }
+
+  self = g_object_new (WB_TYPE_PARTICIPANT, NULL);
+  self->id = g_strdup (endpoint->id);
+  self->name = g_strdup (endpoint->name ? endpoint->name : endpoint->id);
+  self->audio_codec = endpoint->audio_codec;
+  self->video_codec = endpoint->video_codec;
+  self->remote = g_object_ref (remote);
+  self->remote_audio_port = audio_port;
+  self->remote_video_port = video_port;
+  self->hub_base_port = hub_base_port;
+  for (guint i = 0; i < WB_N_SOCKETS; i++)
+    self->sockets[i] = g_object_ref (sockets[i]);
+
+  label = g_strdup_printf ("ward %s", self->id);
+  self->ingress = wb_ingress_new (label, remote);
+
+  bin_name = g_strdup_printf ("participant-%s", self->id);
+  self->bin = gst_object_ref_sink (gst_bin_new (bin_name));
+
+  if (!build_receive (self, jitter_ms, error) ||
+      !build_send (self, audio_bitrate_kbps, error)) {
+    g_prefix_error (error, "%s: ", self->id);
+    return NULL;
+  }
+
+  return g_steal_pointer (&self);
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+const char *
+wb_participant_get_id (WbParticipant *self)
+{
+  g_return_val_if_fail (WB_IS_PARTICIPANT (self), NULL);
+  return self->id;
+}
+
+const char *
+wb_participant_get_name (WbParticipant *self)
+{
+  g_return_val_if_fail (WB_IS_PARTICIPANT (self), NULL);
+  return self->name;
+}
+
+GstElement *
+wb_participant_get_bin (WbParticipant *self)
+{
+  g_return_val_if_fail (WB_IS_PARTICIPANT (self), NULL);
+  return self->bin;
+}
+
+guint
+wb_participant_get_hub_audio_port (WbParticipant *self)
+{
+  return self->hub_base_port;
+}
+
+guint
+wb_participant_get_hub_video_port (WbParticipant *self)
+{
+  return self->hub_base_port + 2;
+}
+
+WbAudioCodec
+wb_participant_get_audio_codec (WbParticipant *self)
+{
+  return self->audio_codec;
+}
+
+WbVideoCodec
+wb_participant_get_video_codec (WbParticipant *self)
+{
+  return self->video_codec;
+}
+
+GInetAddress *
+wb_participant_get_remote (WbParticipant *self)
+{
+  return self->remote;
+}
+
+guint
+wb_participant_get_remote_audio_port (WbParticipant *self)
+{
+  return self->remote_audio_port;
+}
+
+guint
+wb_participant_get_remote_video_port (WbParticipant *self)
+{
+  return self->remote_video_port;
+}
+
+/* Adds loss and jitter of the ward's (non-internal) sources in @session_id. */
+static void
+add_session_stats (WbParticipant      *self,
+                   guint               session_id,
+                   WbParticipantStats *out)
+{
+  g_autoptr (GObject) session = NULL;
+  GValueArray *sources = NULL;
+
+  g_signal_emit_by_name (self->rtpbin, "get-internal-session", session_id, &session);
+  if (session == NULL)
+    return;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_object_get (session, "sources", &sources, NULL);
+  for (guint i = 0; sources != NULL && i < sources->n_values; i++) {
+    GObject *source = g_value_get_object (g_value_array_get_nth (sources, i));
+    g_autoptr (GstStructure) stats = NULL;
+    gboolean internal = TRUE;
+    gint lost = 0;
+    guint jitter = 0, clock_rate = 0;
+
+    g_object_get (source, "stats", &stats, NULL);
+    if (stats == NULL)
+      continue;
+    gst_structure_get_boolean (stats, "internal", &internal);
+    if (internal)
+      continue;
+    gst_structure_get_int (stats, "packets-lost", &lost);
+    gst_structure_get_uint (stats, "jitter", &jitter);
+    gst_structure_get_int (stats, "clock-rate", (gint *) &clock_rate);
+    if (lost > 0)
+      out->packets_lost += (guint64) lost;
+    if (clock_rate > 0)
+      out->jitter_ms = MAX (out->jitter_ms, jitter * 1000.0 / clock_rate);
+  }
+  g_clear_pointer (&sources, g_value_array_free);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+void
+wb_participant_get_stats (WbParticipant      *self,
+                          WbParticipantStats *out)
+{
+  g_return_if_fail (WB_IS_PARTICIPANT (self));
+  g_return_if_fail (out != NULL);
+
+  memset (out, 0, sizeof (*out));
+  wb_ingress_get_counts (self->ingress, &out->ingress);
+
+  g_mutex_lock (&self->stats_lock);
+  out->audio_packets = self->audio_packets;
+  out->video_packets = self->video_packets;
+  out->video_frames = self->video_frames;
+  out->last_audio_us = self->last_audio_us;
+  out->last_video_us = self->last_video_us;
+  g_mutex_unlock (&self->stats_lock);
+
+  add_session_stats (self, 0, out);
+  add_session_stats (self, 1, out);
+}
+
+void
+wb_participant_request_keyframe (WbParticipant *self)
+{
+  g_autoptr (GstPad) sinkpad = NULL;
+
+  g_return_if_fail (WB_IS_PARTICIPANT (self));
+
+  /* Upstream through the jitter buffer to the RTP session, which turns it
+   * into an RTCP PLI to the ward. */
+  sinkpad = gst_element_get_static_pad (self->video_depay, "sink");
+  gst_pad_push_event (sinkpad,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                   TRUE, 0));
+}
+
+/* ---- GObject ------------------------------------------------------------ */
+
+static void
+wb_participant_dispose (GObject *object)
+{
+  WbParticipant *self = WB_PARTICIPANT (object);
+
+  /* The conference has taken the bin out of the pipeline; stop its threads
+   * before the probes' data goes away. */
+  if (self->bin != NULL) {
+    gst_element_set_state (self->bin, GST_STATE_NULL);
+    g_clear_pointer (&self->bin, gst_object_unref);
+  }
+  self->rtpbin = NULL;
+  self->audio_depay = NULL;
+  self->video_depay = NULL;
+  for (guint i = 0; i < WB_N_SOCKETS; i++) {
+    if (self->sockets[i] != NULL)
+      g_socket_close (self->sockets[i], NULL);
+    g_clear_object (&self->sockets[i]);
+  }
+
+  G_OBJECT_CLASS (wb_participant_parent_class)->dispose (object);
+}
+
+static void
+wb_participant_finalize (GObject *object)
+{
+  WbParticipant *self = WB_PARTICIPANT (object);
+
+  g_clear_pointer (&self->ingress, wb_ingress_free);
+  g_clear_object (&self->remote);
+  g_mutex_clear (&self->stats_lock);
+  g_free (self->id);
+  g_free (self->name);
+
+  G_OBJECT_CLASS (wb_participant_parent_class)->finalize (object);
+}
+
+static void
+wb_participant_class_init (WbParticipantClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wb_participant_dispose;
+  object_class->finalize = wb_participant_finalize;
+
+  GST_DEBUG_CATEGORY_INIT (wb_participant_debug, "wb-participant", 0,
+                           "wardbridge participant bin");
+}
+
+static void
+wb_participant_init (WbParticipant *self)
+{
+  g_mutex_init (&self->stats_lock);
+}

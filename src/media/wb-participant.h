@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbParticipant: one ward inside a running conference.  It owns the ward's
+ * GstBin (added to the conference pipeline by WbConference), the four hub
+ * UDP sockets the ward talks to, and the ingress filter in front of them:
+ *
+ *   udpsrc (hub audio RTP/RTCP, video RTP/RTCP) ─▶ WbIngress probe ─▶ rtpbin
+ *   rtpbin ─▶ depayloader ─▶ decoder ─▶ ghost "audio_src" / "video_src"
+ *   ghost "audio_sink" (this ward's mix-minus) ─▶ encoder ─▶ payloader ─▶ rtpbin ─▶ udpsink
+ *   ghost "video_sink" (the composite, RTP)              ─▶ rtpbin ─▶ udpsink
+ *
+ * The hub sends from the same sockets it receives on (symmetric RTP), so a
+ * ward behind a firewall sees replies from the port it sends to.  RTCP goes
+ * to the ward's port + 1.
+ *
+ * Created and torn down on the main context by WbConference, which is the
+ * only owner.  Streaming threads only touch the ingress counters and the
+ * last-seen times, both under locks.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+#include "common/wb-config.h"
+#include "media/wb-ingress.h"
+
+G_BEGIN_DECLS
+
+/* What the mixer eats and produces: S16LE mono at 48 kHz. */
+#define WB_MIX_RATE     48000
+#define WB_MIX_CHANNELS 1
+#define WB_MIX_CAPS     "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
+
+/* RTP payload types on the wire (DESIGN.md §2). */
+#define WB_PT_OPUS 111
+#define WB_PT_PCMA 8
+#define WB_PT_PCMU 0
+#define WB_PT_H264 96
+#define WB_PT_VP8  97
+
+/* Indexes into the participant's four hub sockets. */
+typedef enum {
+  WB_SOCKET_AUDIO_RTP,
+  WB_SOCKET_AUDIO_RTCP,
+  WB_SOCKET_VIDEO_RTP,
+  WB_SOCKET_VIDEO_RTCP,
+  WB_N_SOCKETS
+} WbSocketIndex;
+
+typedef struct {
+  WbIngressCounts ingress;      /* all four sockets together */
+  guint64 audio_packets;        /* RTP packets out of the jitter buffer */
+  guint64 video_packets;
+  guint64 video_frames;         /* decoded */
+  gint64  last_audio_us;        /* g_get_monotonic_time(); 0: never */
+  gint64  last_video_us;
+  guint64 packets_lost;         /* from rtpbin's sources, audio + video */
+  double  jitter_ms;            /* largest interarrival jitter of the two */
+} WbParticipantStats;
+
+#define WB_TYPE_PARTICIPANT (wb_participant_get_type ())
+G_DECLARE_FINAL_TYPE (WbParticipant, wb_participant, WB, PARTICIPANT, GObject)
+
+/*
+ * Builds the ward's bin (not yet in any pipeline).  @sockets are bound hub
+ * sockets in WbSocketIndex order, at @hub_base_port .. +3; the participant
+ * takes its own references.  @remote is the ward's address (sent to, and
+ * the only source accepted); @audio_port and @video_port are the ward's
+ * RTP ports (RTCP on the next ones).
+ */
+WbParticipant *wb_participant_new (const WbEndpointConfig *endpoint,
+                                   GInetAddress           *remote,
+                                   guint                   audio_port,
+                                   guint                   video_port,
+                                   GSocket * const        *sockets,
+                                   guint                   hub_base_port,
+                                   guint                   jitter_ms,
+                                   guint                   audio_bitrate_kbps,
+                                   GError                **error);
+
+const char *wb_participant_get_id            (WbParticipant *self);
+const char *wb_participant_get_name          (WbParticipant *self);
+GstElement *wb_participant_get_bin           (WbParticipant *self);
+guint       wb_participant_get_hub_audio_port (WbParticipant *self);
+guint       wb_participant_get_hub_video_port (WbParticipant *self);
+WbAudioCodec wb_participant_get_audio_codec  (WbParticipant *self);
+WbVideoCodec wb_participant_get_video_codec  (WbParticipant *self);
+GInetAddress *wb_participant_get_remote      (WbParticipant *self);
+guint       wb_participant_get_remote_audio_port (WbParticipant *self);
+guint       wb_participant_get_remote_video_port (WbParticipant *self);
+
+void        wb_participant_get_stats (WbParticipant      *self,
+                                      WbParticipantStats *out);
+
+/* Asks the ward for a keyframe (RTCP PLI through the video session). */
+void        wb_participant_request_keyframe (WbParticipant *self);
+
+G_END_DECLS

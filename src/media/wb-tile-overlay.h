@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbTileOverlay: the pictures drawn over the composite, one per visible
+ * tile: the ward's name on a band along the bottom of its tile, and for a
+ * ward whose video stopped, an opaque "Mất tín hiệu" (signal lost) slate
+ * over the whole tile.  Rendered with Pango/Cairo into ARGB rectangles of a
+ * GstVideoOverlayComposition, which the conference's overlaycomposition
+ * element blends into every composite frame.  A composition is rendered
+ * only when the layout, a name or a ward's signal state changes, never per
+ * frame.  Pure function of its arguments; WbConference owns the results.
+ *
+ * Fonts: DejaVu Sans (Debian fonts-dejavu-core), which has every Vietnamese
+ * glyph; fontconfig falls back to any sans font that has them.
+ */
+#pragma once
+
+#include <gst/video/video.h>
+
+#include "media/wb-layout.h"
+
+G_BEGIN_DECLS
+
+/* Text of the slate shown in the tile of a ward whose video stopped. */
+#define WB_TILE_SLATE_TEXT "Mất tín hiệu"
+
+/* Slate background, opaque, as 8-bit R, G, B: dark slate blue-grey. */
+#define WB_TILE_SLATE_R 0x28
+#define WB_TILE_SLATE_G 0x30
+#define WB_TILE_SLATE_B 0x40
+
+typedef struct {
+  WbTileRect  rect;           /* from wb_layout_compute(); invisible tiles are skipped */
+  const char *name;           /* UTF-8, shown on the label band */
+  gboolean    signal_lost;    /* TRUE: draw the slate over the whole tile */
+} WbTileLabel;
+
+/* Height in pixels of the name band of a tile @tile_height high. */
+int wb_tile_overlay_band_height (int tile_height);
+
+/* Renders @n_labels tiles; returns NULL when there is nothing to draw. */
+GstVideoOverlayComposition *wb_tile_overlay_render (const WbTileLabel *labels,
+                                                    guint              n_labels);
+
+G_END_DECLS

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * TestWard: a ward's box simulated in the test process with real
+ * GStreamer pipelines on loopback.  It sends a sine tone and a solid colour
+ * (Opus and H.264 over RTP, like a box) to the hub ports of a join answer,
+ * and receives what the hub sends back on two even UDP ports it binds
+ * itself, decoding the audio to S16LE 48 kHz mono and the video to RGB.
+ * Owned by the test that creates it.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct _TestWard TestWard;
+
+/* Binds the receive ports and starts receiving. */
+TestWard *test_ward_new (const char *id,
+                         double      tone_hz,
+                         guint32     argb_colour);
+void      test_ward_free (TestWard *ward);
+
+guint test_ward_get_audio_port (TestWard *ward);   /* even; RTCP on +1 */
+guint test_ward_get_video_port (TestWard *ward);
+
+/* Starts sending to the hub's ports on 127.0.0.1 (from an ephemeral
+ * port, as a box behind NAT would). */
+void  test_ward_start_sending (TestWard *ward,
+                               guint     hub_audio_port,
+                               guint     hub_video_port);
+/* Stops/resumes sending without tearing anything down (a cut cable). */
+void  test_ward_set_sending   (TestWard *ward,
+                               gboolean  sending);
+
+/* Received audio: the last @n_samples samples (fewer if not yet there).
+ * Returns the number copied into @out. */
+guint test_ward_get_audio (TestWard *ward,
+                           gint16   *out,
+                           guint     n_samples);
+guint64 test_ward_get_audio_samples_total (TestWard *ward);
+
+/* Received video: the latest decoded frame (RGB, owned by caller, NULL if
+ * none yet) and the number of frames so far. */
+GstSample *test_ward_get_last_frame (TestWard *ward);
+guint64    test_ward_get_frame_count (TestWard *ward);
+
+/* Longest gap, in microseconds of the monotonic clock, between two
+ * received video frames / audio buffers since the last reset. */
+gint64 test_ward_get_max_video_gap_us (TestWard *ward);
+gint64 test_ward_get_max_audio_gap_us (TestWard *ward);
+void   test_ward_reset_gaps (TestWard *ward);
+
+/* Power of @hz in @samples (Goertzel), normalised by the block length. */
+double test_goertzel_power (const gint16 *samples,
+                            guint         n,
+                            double        hz,
+                            double        rate);
+
+/* Average R, G, B of the rectangle of an RGB frame. */
+void   test_frame_average (GstSample *sample,
+                           int        x,
+                           int        y,
+                           int        w,
+                           int        h,
+                           double     rgb[3]);
+
+/* Iterates the default main context until @predicate returns TRUE or
+ * @timeout_s seconds pass; returns the predicate's last value. */
+gboolean test_wait_until (gboolean (*predicate) (gpointer data),
+                          gpointer   data,
+                          double     timeout_s);
+
+/* Iterates the default main context for @seconds. */
+void     test_run_for (double seconds);
+
+/* An even UDP port on 127.0.0.1 bound by @socket (returned, owned). */
+GSocket *test_bind_even_port (guint *port);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestWard, test_ward_free)
+
+G_END_DECLS
