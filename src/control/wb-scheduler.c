@@ -244,11 +244,12 @@ start_booking (WbScheduler *self,
 /* Ends the running @booking: the booking first (so that a conference
  * manager reporting the end back finds nothing left to end), then the
  * conference, then its record. */
-static WbBooking *
+static gboolean
 end_booking (WbScheduler  *self,
              WbBooking    *booking,
              gboolean      call_hook,
              const char   *action,
+             WbBooking   **out_ended,
              GError      **error)
 {
   g_autoptr(WbBooking) ended = NULL;
@@ -258,7 +259,7 @@ end_booking (WbScheduler  *self,
   ended = wb_booking_service_set_status (self->bookings, booking->id,
                                          WB_BOOKING_STATUS_ENDED, NULL, error);
   if (ended == NULL)
-    return NULL;
+    return FALSE;
 
   if (call_hook && booking->conference_id != NULL && self->hooks.end_conference != NULL)
     self->hooks.end_conference (booking, booking->conference_id, self->hooks_data);
@@ -273,7 +274,9 @@ end_booking (WbScheduler  *self,
 
   g_message ("Booking %s “%s” ended (%s)", booking->id, booking->title, action);
   audit (self, action, booking, 200, booking->conference_id);
-  return g_steal_pointer (&ended);
+  if (out_ended != NULL)
+    *out_ended = g_steal_pointer (&ended);
+  return TRUE;
 }
 
 static void
@@ -314,7 +317,7 @@ on_alarm (gpointer user_data)
     case WB_BOOKING_STATUS_RUNNING:
       if (now_us < booking->end_us)
         arm (self, booking);   /* extended meanwhile */
-      else if (end_booking (self, booking, TRUE, "conference.end", &error) == NULL)
+      else if (!end_booking (self, booking, TRUE, "conference.end", NULL, &error))
         {
           g_warning ("Cannot end booking %s: %s", booking->id, error->message);
           arm_retry (self, booking, now_us + WB_SCHEDULER_RETRY_US);
@@ -464,8 +467,8 @@ wb_scheduler_recover (WbScheduler  *self,
       /* Running when the hub stopped: that conference is gone. */
       if (now_us >= booking->end_us)
         {
-          if (end_booking (self, booking, FALSE, "conference.end-after-restart",
-                           &local_error) == NULL)
+          if (!end_booking (self, booking, FALSE, "conference.end-after-restart",
+                            NULL, &local_error))
             g_warning ("Cannot end booking %s: %s", booking->id, local_error->message);
           continue;
         }
@@ -489,6 +492,7 @@ wb_scheduler_end_now (WbScheduler    *self,
                       GError        **error)
 {
   g_autoptr(WbBooking) booking = NULL;
+  g_autoptr(WbBooking) ended = NULL;
 
   g_return_val_if_fail (WB_IS_SCHEDULER (self), NULL);
   g_return_val_if_fail (booking_id != NULL, NULL);
@@ -506,7 +510,9 @@ wb_scheduler_end_now (WbScheduler    *self,
     }
 
   g_debug ("Booking %s ended early by %s", booking_id, actor->id);
-  return end_booking (self, booking, TRUE, "conference.end-early", error);
+  if (!end_booking (self, booking, TRUE, "conference.end-early", &ended, error))
+    return NULL;
+  return g_steal_pointer (&ended);
 }
 
 gboolean
@@ -531,12 +537,9 @@ wb_scheduler_conference_ended (WbScheduler *self,
   for (guint i = 0; i < running->len; i++)
     {
       WbBooking *booking = g_ptr_array_index (running, i);
-      g_autoptr(WbBooking) ended = NULL;
-
       if (g_strcmp0 (booking->conference_id, conference_id) != 0)
         continue;
-      ended = end_booking (self, booking, FALSE, "conference.ended", &error);
-      if (ended == NULL)
+      if (!end_booking (self, booking, FALSE, "conference.ended", NULL, &error))
         {
           g_warning ("Cannot end booking %s: %s", booking->id, error->message);
           return FALSE;
