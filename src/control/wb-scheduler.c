@@ -34,6 +34,9 @@ typedef struct {
   WbScheduler *scheduler;   /* unowned: alarms are removed before it goes */
   guint        alarm;       /* 0 when none armed */
   gint64       when_us;
+  /* The alarm starts the conference: the booking's start, or a retry of a
+   * failed start (also of a running booking whose conference could not be
+   * started again after a restart). */
   gboolean     is_start;
 } Entry;
 
@@ -121,6 +124,9 @@ arm (WbScheduler     *self,
   if (entry != NULL && entry->alarm != 0 &&
       entry->is_start == is_start && entry->when_us == when_us)
     return;   /* nothing that matters here changed */
+  if (entry != NULL && entry->alarm != 0 && entry->is_start &&
+      booking->status == WB_BOOKING_STATUS_RUNNING)
+    return;   /* a restart is pending; its alarm also sees a new end */
 
   if (entry == NULL)
     {
@@ -141,11 +147,12 @@ arm (WbScheduler     *self,
            is_start ? "start" : "end", when_us);
 }
 
-/* Arms a retry of a start that failed, at @when_us. */
+/* Arms a retry, at @when_us, of a start (@is_start) or an end that failed. */
 static void
 arm_retry (WbScheduler     *self,
            const WbBooking *booking,
-           gint64           when_us)
+           gint64           when_us,
+           gboolean         is_start)
 {
   Entry *entry = g_hash_table_lookup (self->entries, booking->id);
   AlarmData *data;
@@ -161,7 +168,7 @@ arm_retry (WbScheduler     *self,
   data = g_new0 (AlarmData, 1);
   data->scheduler = self;
   data->booking_id = g_strdup (booking->id);
-  entry->is_start = TRUE;
+  entry->is_start = is_start;
   entry->when_us = when_us;
   entry->alarm = wb_clock_add_alarm (self->clock, when_us, on_alarm, data,
                                      (GDestroyNotify) alarm_data_free);
@@ -214,7 +221,7 @@ start_booking (WbScheduler *self,
                  booking->id, error->message,
                  (int) ((retry_us - now_us) / G_USEC_PER_SEC));
       audit (self, "conference.start", booking, 500, error->message);
-      arm_retry (self, booking, retry_us);
+      arm_retry (self, booking, retry_us, TRUE);
       return;
     }
 
@@ -229,7 +236,7 @@ start_booking (WbScheduler *self,
       if (self->hooks.end_conference != NULL)
         self->hooks.end_conference (booking, conference_id, self->hooks_data);
       audit (self, "conference.start", booking, 500, error->message);
-      arm_retry (self, booking, MIN (now_us + WB_SCHEDULER_RETRY_US, booking->end_us));
+      arm_retry (self, booking, MIN (now_us + WB_SCHEDULER_RETRY_US, booking->end_us), TRUE);
       return;
     }
 
@@ -286,13 +293,17 @@ on_alarm (gpointer user_data)
   WbScheduler *self = data->scheduler;
   g_autoptr(GError) error = NULL;
   g_autoptr(WbBooking) booking = NULL;
+  gboolean was_start = FALSE;
   Entry *entry;
   gint64 now_us;
 
   /* This alarm is spent. */
   entry = g_hash_table_lookup (self->entries, data->booking_id);
   if (entry != NULL)
-    entry->alarm = 0;
+    {
+      entry->alarm = 0;
+      was_start = entry->is_start;
+    }
 
   booking = wb_booking_service_get (self->bookings, data->booking_id, &error);
   if (booking == NULL)
@@ -315,13 +326,18 @@ on_alarm (gpointer user_data)
       break;
 
     case WB_BOOKING_STATUS_RUNNING:
-      if (now_us < booking->end_us)
-        arm (self, booking);   /* extended meanwhile */
-      else if (!end_booking (self, booking, TRUE, "conference.end", NULL, &error))
+      if (now_us >= booking->end_us)
         {
-          g_warning ("Cannot end booking %s: %s", booking->id, error->message);
-          arm_retry (self, booking, now_us + WB_SCHEDULER_RETRY_US);
+          if (!end_booking (self, booking, TRUE, "conference.end", NULL, &error))
+            {
+              g_warning ("Cannot end booking %s: %s", booking->id, error->message);
+              arm_retry (self, booking, now_us + WB_SCHEDULER_RETRY_US, FALSE);
+            }
         }
+      else if (was_start)
+        start_booking (self, booking);   /* its restart failed before */
+      else
+        arm (self, booking);   /* extended meanwhile */
       break;
 
     case WB_BOOKING_STATUS_ENDED:

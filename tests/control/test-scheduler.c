@@ -474,6 +474,42 @@ test_recover_running (Fixture       *f,
 }
 
 static void
+test_recover_running_retry (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *id = book (f, "Họp", "10:00", "11:00");
+  g_autofree char *conference = NULL;
+  GLogLevelFlags fatal;
+
+  advance_to (f, T ("10:00"));
+  stop_hub (f);
+
+  /* Back at 10:30, but the media plane refuses the first start. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  f->manager.fail_starts = 1;
+  start_hub (f, T ("10:30"), TRUE);
+  g_log_set_always_fatal (fatal);
+  assert_calls (f, "start Họp -> conf-1; start Họp failed");
+  g_assert_cmpint (wb_scheduler_get_next_alarm (f->scheduler, id), ==,
+                   T ("10:30") + WB_SCHEDULER_RETRY_US);
+
+  /* An extension meanwhile keeps the retry. */
+  patch (f, id, "{\"end\":\"2026-11-26T11:30:00+07:00\"}");
+  g_assert_cmpint (wb_scheduler_get_next_alarm (f->scheduler, id), ==,
+                   T ("10:30") + WB_SCHEDULER_RETRY_US);
+
+  advance_to (f, T ("10:30") + WB_SCHEDULER_RETRY_US);
+  assert_calls (f, "start Họp -> conf-1; start Họp failed; start Họp -> conf-2");
+  conference = conference_of (f, id);
+  g_assert_cmpstr (conference, ==, "conf-2");
+  g_assert_cmpint (wb_scheduler_get_next_alarm (f->scheduler, id), ==, T ("11:30"));
+
+  advance_to (f, T ("11:30"));
+  assert_calls (f, "start Họp -> conf-1; start Họp failed; start Họp -> conf-2; end conf-2");
+  g_assert_cmpint (status_of (f, id), ==, WB_BOOKING_STATUS_ENDED);
+}
+
+static void
 test_recover_scheduled_in_progress (Fixture       *f,
                                     gconstpointer  data)
 {
@@ -662,6 +698,7 @@ main (int   argc,
   ADD ("/scheduler/move-before-start", test_move_before_start);
   ADD ("/scheduler/start-retry", test_start_retry);
   ADD ("/scheduler/recover-running", test_recover_running);
+  ADD ("/scheduler/recover-running-retry", test_recover_running_retry);
   ADD ("/scheduler/recover-scheduled-in-progress", test_recover_scheduled_in_progress);
   ADD ("/scheduler/recover-missed-and-ended", test_recover_missed_and_ended);
 
