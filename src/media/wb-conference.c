@@ -565,8 +565,11 @@ build_video (WbConference  *self,
 
   g_signal_connect (overlay, "draw", G_CALLBACK (on_overlay_draw), self);
 
-  /* Encoding must never hold up compositing: drop the oldest frame. */
-  g_object_set (enc_queue, "leaky", 2, "max-size-buffers", 3, "max-size-bytes", 0,
+  /* Encoding must never hold up compositing: drop frames when behind.
+   * All our queues leak upstream (drop the incoming buffer): a queue that
+   * leaks downstream also drops queued sticky events and can then reorder
+   * them (stream-start after caps). */
+  g_object_set (enc_queue, "leaky", 1, "max-size-buffers", 3, "max-size-bytes", 0,
                 "max-size-time", (guint64) 0, NULL);
   gst_util_set_object_arg (G_OBJECT (self->encoder), "tune", "zerolatency");
   gst_util_set_object_arg (G_OBJECT (self->encoder), "speed-preset", "ultrafast");
@@ -582,7 +585,7 @@ build_video (WbConference  *self,
   gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
   g_object_set (self->video_tee, "allow-not-linked", TRUE, NULL);
 
-  g_object_set (snap_queue, "leaky", 2, "max-size-buffers", 1, "max-size-bytes", 0,
+  g_object_set (snap_queue, "leaky", 1, "max-size-buffers", 1, "max-size-bytes", 0,
                 "max-size-time", (guint64) 0, NULL);
   g_object_set (self->snapshot_sink, "sync", FALSE, "async", FALSE,
                 "enable-last-sample", TRUE, NULL);
@@ -625,7 +628,7 @@ build_audio (WbConference  *self,
   if (!(queue = add_element (self, "queue", "full-mix-queue", error)) ||
       !(sink = add_element (self, "fakesink", "full-mix-sink", error)))
     return FALSE;
-  g_object_set (queue, "leaky", 2, NULL);
+  g_object_set (queue, "leaky", 1, NULL);
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
 
   return link_many (error, self->mixer, queue, sink, NULL);
@@ -1144,6 +1147,33 @@ wb_conference_get_tile (WbConference *self,
     return FALSE;
   *out = self->tiles[index];
   return TRUE;
+}
+
+gboolean
+wb_conference_get_hub_ports (WbConference *self,
+                             const char   *endpoint_id,
+                             guint        *audio_port,
+                             guint        *video_port)
+{
+  Slot *slot;
+
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), FALSE);
+
+  slot = find_slot (self, endpoint_id, NULL);
+  if (slot == NULL)
+    return FALSE;
+  if (audio_port != NULL)
+    *audio_port = wb_participant_get_hub_audio_port (slot->participant);
+  if (video_port != NULL)
+    *video_port = wb_participant_get_hub_video_port (slot->participant);
+  return TRUE;
+}
+
+GstElement *
+wb_conference_get_pipeline (WbConference *self)
+{
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), NULL);
+  return self->pipeline ? gst_object_ref (self->pipeline) : NULL;
 }
 
 GPtrArray *

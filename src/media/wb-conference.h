@@ -173,6 +173,16 @@ gboolean wb_conference_get_tile (WbConference *self,
                                  const char   *endpoint_id,
                                  WbTileRect   *out);
 
+/* The hub RTP ports ward @endpoint_id sends to (RTCP on the next ones). */
+gboolean wb_conference_get_hub_ports (WbConference *self,
+                                      const char   *endpoint_id,
+                                      guint        *audio_port,
+                                      guint        *video_port);
+
+/* The pipeline itself, for tests and debugging (dot dumps) only; the
+ * control plane must not touch it.  Transfer full. */
+GstElement *wb_conference_get_pipeline (WbConference *self);
+
 /* Every ward in join order, element-type WbParticipantReport. */
 GPtrArray *wb_conference_get_participants (WbConference *self);
 

@@ -429,11 +429,14 @@ build_send (WbParticipant  *self,
   if (!add_chain (GST_BIN (self->bin), audio_tx, "audio-tx", &audio_first, &audio_last, error))
     return FALSE;
 
-  /* The mixer must never wait on one ward's sender: drop old audio first. */
+  /* The mixer must never wait on one ward's sender: when the encoder falls
+   * behind, new audio is dropped.  Limits in buffers, and leaking upstream:
+   * a time limit misjudges the level before the first segment, and leaking
+   * downstream drops queued sticky events and can reorder them. */
   g_object_set (audio_first,
-                "leaky", 2 /* downstream */,
-                "max-size-time", (guint64) 200 * GST_MSECOND,
-                "max-size-buffers", 0,
+                "leaky", 1 /* upstream */,
+                "max-size-time", (guint64) 0,
+                "max-size-buffers", 50,
                 "max-size-bytes", 0,
                 NULL);
   caps_el = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-3-capsfilter");
@@ -454,9 +457,9 @@ build_send (WbParticipant  *self,
   if (!add_chain (GST_BIN (self->bin), video_tx, "video-tx", &video_first, &video_last, error))
     return FALSE;
   g_object_set (video_first,
-                "leaky", 2 /* downstream */,
-                "max-size-time", (guint64) 500 * GST_MSECOND,
-                "max-size-buffers", 0,
+                "leaky", 1 /* upstream */,
+                "max-size-time", (guint64) 0,
+                "max-size-buffers", 400,
                 "max-size-bytes", 0,
                 NULL);
   add_ghost (self->bin, video_first, "sink", "video_sink");

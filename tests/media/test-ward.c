@@ -248,6 +248,15 @@ test_ward_start_sending (TestWard *ward,
 }
 
 void
+test_ward_stop_sending (TestWard *ward)
+{
+  if (ward->tx == NULL)
+    return;
+  gst_element_set_state (ward->tx, GST_STATE_NULL);
+  g_clear_pointer (&ward->tx, gst_object_unref);
+}
+
+void
 test_ward_set_sending (TestWard *ward,
                        gboolean  sending)
 {

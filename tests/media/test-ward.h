@@ -30,6 +30,8 @@ guint test_ward_get_video_port (TestWard *ward);
 void  test_ward_start_sending (TestWard *ward,
                                guint     hub_audio_port,
                                guint     hub_video_port);
+/* Tears the send pipeline down (the box leaves). */
+void  test_ward_stop_sending  (TestWard *ward);
 /* Stops/resumes sending without tearing anything down (a cut cable). */
 void  test_ward_set_sending   (TestWard *ward,
                                gboolean  sending);
