@@ -603,8 +603,6 @@ wb_booking_service_create (WbBookingService  *self,
                                  WB_BOOKING_IDEMPOTENCY_KEY_MAX);
 
   request = wb_booking_request_parse (body, self->config, FALSE, found);
-  if (request != NULL && request->end_us <= now_us)
-    wb_booking_issues_add_error (found, "end", "is in the past");
   if (found->errors->len > 0)
     {
       set_issues_error (g_steal_pointer (&found), issues, error);
@@ -650,6 +648,14 @@ wb_booking_service_create (WbBookingService  *self,
             return NULL;
           return g_steal_pointer (&answer);
         }
+    }
+
+  /* Checked after the key, so that a late retry still gets its answer. */
+  if (request->end_us <= now_us)
+    {
+      wb_booking_issues_add_error (found, "end", "is in the past");
+      set_issues_error (g_steal_pointer (&found), issues, error);
+      return NULL;
     }
 
   if (!find_conflicts (self, request->start_us, request->end_us,

@@ -633,6 +633,15 @@ test_idempotent_retry (Fixture       *f,
   g_assert_true (reordered->replayed);
   g_assert_cmpstr (reordered->booking->id, ==, first->booking->id);
 
+  /* A retry that comes after the slot has ended still gets its answer. */
+  wb_fake_clock_set_time (WB_FAKE_CLOCK (f->clock), test_time ("2026-11-26T12:00:00+07:00"));
+  {
+    g_autoptr(WbBookingAnswer) late = book (f, IDEM_BODY, "key-1");
+
+    g_assert_true (late->replayed);
+    g_assert_cmpstr (late->body, ==, first->body);
+  }
+
   g_assert_cmpint (count_rows (f, "bookings"), ==, 1);
   g_assert_cmpint (count_rows (f, "idempotency_keys"), ==, 1);
   g_assert_cmpuint (f->n_changes[WB_BOOKING_CHANGE_CREATED], ==, 1);
