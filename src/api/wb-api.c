@@ -639,7 +639,7 @@ on_request_done (SoupServer *server, SoupServerMessage *msg, WbApi *api)
     return;
   count_status (api, status);
   if (status >= 500)
-    wb_api_log (api, G_LOG_LEVEL_WARNING, "%u %s %s from %s", status,
+    wb_api_log (api, status == 500 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, "%u %s %s from %s", status,
                 soup_server_message_get_method (msg),
                 g_uri_get_path (soup_server_message_get_uri (msg)),
                 soup_server_message_get_remote_host (msg));
