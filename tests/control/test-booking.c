@@ -783,6 +783,13 @@ test_times (void)
 
   shown = wb_booking_time_format (utc);
   g_assert_cmpstr (shown, ==, "2026-11-26T14:00:00+07:00");
+  {
+    /* The fallback is tested apart, in a process without tzdata. */
+    g_autoptr(GTimeZone) system_zone = g_time_zone_new_identifier (WB_BOOKING_TIME_ZONE);
+
+    g_assert_cmpstr (g_time_zone_get_identifier (wb_booking_time_zone ()), ==,
+                     system_zone != NULL ? WB_BOOKING_TIME_ZONE : "+07:00:00");
+  }
 
   g_assert_false (wb_booking_time_parse ("2026-11-26T14:00:00", &us, &message));
   g_assert_nonnull (strstr (message, "offset"));
@@ -793,6 +800,25 @@ test_times (void)
   g_assert_false (wb_booking_time_parse ("2026-W48-4T14:00:00Z", &us, NULL));
   g_assert_false (wb_booking_time_parse ("2026-11-26T25:00:00Z", &us, NULL));
   g_assert_false (wb_booking_time_parse ("2026-11-26T14:00:00+7", &us, NULL));
+}
+
+/* Without tzdata the times are still shown at +07:00. */
+static void
+test_times_without_tzdata (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *shown = NULL;
+
+      g_setenv ("TZDIR", "/nonexistent/zoneinfo", TRUE);
+      shown = wb_booking_time_format (test_time ("2026-11-26T07:00:00Z"));
+      g_assert_cmpstr (shown, ==, "2026-11-26T14:00:00+07:00");
+      g_assert_cmpstr (g_time_zone_get_identifier (wb_booking_time_zone ()), ==, "+07:00:00");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
 }
 
 static void
@@ -826,6 +852,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   g_test_add_func ("/booking/times", test_times);
+  g_test_add_func ("/booking/times-without-tzdata", test_times_without_tzdata);
   g_test_add_func ("/booking/status-lifecycle", test_status_lifecycle);
   ADD ("/booking/create", test_create);
   ADD ("/booking/defaults-and-all", test_defaults_and_all);
