@@ -20,7 +20,7 @@ struct _WbIngress {
   GMutex lock;                       /* guards everything below */
   GInetAddress *allowed;
   WbIngressCounts counts;
-  gint64 last_log_us[WB_INGRESS_N_VERDICTS];
+  gint64 last_log_us[WB_INGRESS_N_VERDICTS];   /* 0: never logged */
   guint64 logged_at_count[WB_INGRESS_N_VERDICTS];
 };
 
@@ -46,8 +46,6 @@ wb_ingress_new (const char   *label,
   ingress->label = g_strdup (label);
   g_mutex_init (&ingress->lock);
   ingress->allowed = allowed ? g_object_ref (allowed) : NULL;
-  for (guint i = 0; i < WB_INGRESS_N_VERDICTS; i++)
-    ingress->last_log_us[i] = G_MININT64;
 
   return ingress;
 }
@@ -128,7 +126,8 @@ log_drop_locked (WbIngress        *ingress,
   guint64 total = ingress->counts.dropped[verdict];
   g_autofree char *from_str = NULL;
 
-  if (now - ingress->last_log_us[verdict] < LOG_INTERVAL_US)
+  if (ingress->last_log_us[verdict] != 0 &&
+      now - ingress->last_log_us[verdict] < LOG_INTERVAL_US)
     return;
 
   from_str = from ? g_inet_address_to_string (from) : g_strdup ("(unknown)");
