@@ -485,19 +485,34 @@ set_issues_error (WbBookingIssues  *found,
 
 /* ---- Create ---------------------------------------------------------------- */
 
-/* Looks up a live idempotency key.  Returns FALSE on a store error; sets
- * *found when a row exists. */
+/* A stored idempotency key: what the first POST with it asked and got. */
+typedef struct {
+  char  *request_hash;
+  guint  status;
+  char  *body;
+  char  *booking_id;
+} IdempotencyRecord;
+
+static void
+idempotency_record_free (IdempotencyRecord *record)
+{
+  g_free (record->request_hash);
+  g_free (record->body);
+  g_free (record->booking_id);
+  g_free (record);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IdempotencyRecord, idempotency_record_free)
+
+/* Looks up a live idempotency key, after dropping the expired ones.
+ * Returns FALSE on a store error; *record is NULL when the key is new. */
 static gboolean
-lookup_idempotency_key (WbBookingService  *self,
-                        const char        *actor_id,
-                        const char        *key,
-                        gint64             now_us,
-                        gboolean          *found,
-                        char             **request_hash,
-                        guint             *status,
-                        char             **body,
-                        char             **booking_id,
-                        GError           **error)
+lookup_idempotency_key (WbBookingService   *self,
+                        const char         *actor_id,
+                        const char         *key,
+                        gint64              now_us,
+                        IdempotencyRecord **record,
+                        GError            **error)
 {
   g_autoptr(WbStoreStmt) purge = NULL;
   g_autoptr(WbStoreStmt) stmt = NULL;
@@ -524,17 +539,17 @@ lookup_idempotency_key (WbBookingService  *self,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     {
-      *found = FALSE;
+      *record = NULL;
       return TRUE;
     }
   if (rc != SQLITE_ROW)
     return wb_store_set_error (self->store, rc, "Cannot read an idempotency key", error);
 
-  *found = TRUE;
-  *request_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  *status = (guint) sqlite3_column_int (stmt, 1);
-  *body = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  *booking_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  *record = g_new0 (IdempotencyRecord, 1);
+  (*record)->request_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  (*record)->status = (guint) sqlite3_column_int (stmt, 1);
+  (*record)->body = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  (*record)->booking_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
   return TRUE;
 }
 
@@ -616,20 +631,15 @@ wb_booking_service_create (WbBookingService  *self,
 
   if (idempotency_key != NULL)
     {
-      g_autofree char *stored_hash = NULL;
-      g_autofree char *stored_body = NULL;
-      g_autofree char *stored_booking = NULL;
-      gboolean key_found = FALSE;
-      guint stored_status = 0;
+      g_autoptr(IdempotencyRecord) stored = NULL;
 
       if (!lookup_idempotency_key (self, actor->id, idempotency_key, now_us,
-                                   &key_found, &stored_hash, &stored_status,
-                                   &stored_body, &stored_booking, error))
+                                   &stored, error))
         return NULL;
 
-      if (key_found)
+      if (stored != NULL)
         {
-          if (g_strcmp0 (stored_hash, digest) != 0)
+          if (g_strcmp0 (stored->request_hash, digest) != 0)
             {
               g_set_error (error, WB_BOOKING_ERROR, WB_BOOKING_ERROR_IDEMPOTENCY_MISMATCH,
                            "Idempotency key “%s” was used before with a different request",
@@ -637,11 +647,11 @@ wb_booking_service_create (WbBookingService  *self,
               return NULL;
             }
           answer = g_new0 (WbBookingAnswer, 1);
-          answer->booking = load_booking (self, stored_booking, error);
+          answer->booking = load_booking (self, stored->booking_id, error);
           if (answer->booking == NULL)
             return NULL;
-          answer->status = stored_status;
-          answer->body = g_steal_pointer (&stored_body);
+          answer->status = stored->status;
+          answer->body = g_steal_pointer (&stored->body);
           answer->replayed = TRUE;
           /* The expiry purge may have written: keep it. */
           if (!transaction_commit (&txn, error))

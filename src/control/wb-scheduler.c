@@ -92,12 +92,40 @@ disarm (WbScheduler *self,
   g_hash_table_remove (self->entries, booking_id);
 }
 
+/* Replaces whatever alarm @booking_id had by one at @when_us. */
+static void
+set_alarm (WbScheduler *self,
+           const char  *booking_id,
+           gint64       when_us,
+           gboolean     is_start)
+{
+  Entry *entry = g_hash_table_lookup (self->entries, booking_id);
+  AlarmData *data;
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (Entry, 1);
+      entry->scheduler = self;
+      g_hash_table_insert (self->entries, g_strdup (booking_id), entry);
+    }
+  wb_clock_remove_alarm (self->clock, entry->alarm);
+
+  data = g_new0 (AlarmData, 1);
+  data->scheduler = self;
+  data->booking_id = g_strdup (booking_id);
+  entry->is_start = is_start;
+  entry->when_us = when_us;
+  entry->alarm = wb_clock_add_alarm (self->clock, when_us, on_alarm, data,
+                                     (GDestroyNotify) alarm_data_free);
+  g_debug ("Booking %s: %s alarm at %" G_GINT64_FORMAT, booking_id,
+           is_start ? "start" : "end", when_us);
+}
+
 /* Makes the entry of @booking match its status and times. */
 static void
 arm (WbScheduler     *self,
      const WbBooking *booking)
 {
-  AlarmData *data;
   Entry *entry;
   gboolean is_start;
   gint64 when_us;
@@ -121,30 +149,15 @@ arm (WbScheduler     *self,
     }
 
   entry = g_hash_table_lookup (self->entries, booking->id);
-  if (entry != NULL && entry->alarm != 0 &&
-      entry->is_start == is_start && entry->when_us == when_us)
-    return;   /* nothing that matters here changed */
-  if (entry != NULL && entry->alarm != 0 && entry->is_start &&
-      booking->status == WB_BOOKING_STATUS_RUNNING)
-    return;   /* a restart is pending; its alarm also sees a new end */
-
-  if (entry == NULL)
+  if (entry != NULL && entry->alarm != 0)
     {
-      entry = g_new0 (Entry, 1);
-      entry->scheduler = self;
-      g_hash_table_insert (self->entries, g_strdup (booking->id), entry);
+      if (entry->is_start == is_start && entry->when_us == when_us)
+        return;   /* nothing that matters here changed */
+      if (entry->is_start && booking->status == WB_BOOKING_STATUS_RUNNING)
+        return;   /* a restart is pending; its alarm also sees a new end */
     }
-  wb_clock_remove_alarm (self->clock, entry->alarm);
 
-  data = g_new0 (AlarmData, 1);
-  data->scheduler = self;
-  data->booking_id = g_strdup (booking->id);
-  entry->is_start = is_start;
-  entry->when_us = when_us;
-  entry->alarm = wb_clock_add_alarm (self->clock, when_us, on_alarm, data,
-                                     (GDestroyNotify) alarm_data_free);
-  g_debug ("Booking %s: %s alarm at %" G_GINT64_FORMAT, booking->id,
-           is_start ? "start" : "end", when_us);
+  set_alarm (self, booking->id, when_us, is_start);
 }
 
 /* Arms a retry, at @when_us, of a start (@is_start) or an end that failed. */
@@ -154,24 +167,7 @@ arm_retry (WbScheduler     *self,
            gint64           when_us,
            gboolean         is_start)
 {
-  Entry *entry = g_hash_table_lookup (self->entries, booking->id);
-  AlarmData *data;
-
-  if (entry == NULL)
-    {
-      entry = g_new0 (Entry, 1);
-      entry->scheduler = self;
-      g_hash_table_insert (self->entries, g_strdup (booking->id), entry);
-    }
-  wb_clock_remove_alarm (self->clock, entry->alarm);
-
-  data = g_new0 (AlarmData, 1);
-  data->scheduler = self;
-  data->booking_id = g_strdup (booking->id);
-  entry->is_start = is_start;
-  entry->when_us = when_us;
-  entry->alarm = wb_clock_add_alarm (self->clock, when_us, on_alarm, data,
-                                     (GDestroyNotify) alarm_data_free);
+  set_alarm (self, booking->id, when_us, is_start);
 }
 
 /* ---- Actions ---------------------------------------------------------------- */
