@@ -660,7 +660,8 @@ wb_store_conference_started (WbStore     *self,
                            "INSERT INTO conferences (id, booking_id, title, started_us)"
                            " VALUES (?1, ?2, ?3, ?4)"
                            " ON CONFLICT (id) DO UPDATE SET"
-                           " booking_id = excluded.booking_id, title = excluded.title",
+                           " booking_id = coalesce (excluded.booking_id, booking_id),"
+                           " title = excluded.title",
                            error);
   if (stmt == NULL)
     return FALSE;

@@ -155,8 +155,9 @@ typedef struct {
 void wb_conference_record_free (WbConferenceRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WbConferenceRecord, wb_conference_record_free)
 
-/* Records a conference start.  Idempotent on @id (a second call updates
- * the title and booking and keeps the first start time). */
+/* Records a conference start.  Idempotent on @id: a second call updates
+ * the title, sets the booking if it is not NULL, and keeps the first start
+ * time (the conference manager and the scheduler may both record it). */
 gboolean   wb_store_conference_started (WbStore     *self,
                                         const char  *id,
                                         const char  *booking_id,

@@ -362,6 +362,9 @@ test_attendance (Fixture       *f,
 
   g_assert_true (wb_store_conference_started (store, "c1", "b1", "Giao ban", 100 * s, &error));
   g_assert_no_error (error);
+  /* Recorded a second time by someone who does not know the booking. */
+  g_assert_true (wb_store_conference_started (store, "c1", NULL, "Giao ban", 101 * s, &error));
+  g_assert_no_error (error);
   /* ward-01 joins at 100 s, talks 20 s, leaves at 160 s, comes back at
    * 200 s and is still in at the end (300 s) with 5 s more talk. */
   g_assert_true (wb_store_attendance_join (store, "c1", "ward-01", 100 * s, &error));
