@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbJoinInfo: reading the hub's join answer.
+ */
+#include "wb-join-info.h"
+
+#include <gst/sdp/sdp.h>
+
+void
+wb_join_info_free (WbJoinInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->conference);
+  g_free (info->hub_host);
+  g_clear_pointer (&info->audio_caps, gst_caps_unref);
+  g_clear_pointer (&info->video_caps, gst_caps_unref);
+  g_free (info);
+}
+
+static const char *
+str_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+int_member (JsonObject *object, const char *name, gint64 fallback)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+static JsonObject *
+obj_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* Caps of the first format of the first @media ("audio") section. */
+static GstCaps *
+caps_from_sdp (const char *text, const char *media_type)
+{
+  g_autoptr (GstSDPMessage) sdp = NULL;
+
+  if (text == NULL || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK)
+    return NULL;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    const char *format;
+    guint64 pt;
+    GstCaps *caps;
+    GstStructure *s;
+
+    if (g_strcmp0 (gst_sdp_media_get_media (media), media_type) != 0 ||
+        gst_sdp_media_formats_len (media) == 0)
+      continue;
+    format = gst_sdp_media_get_format (media, 0);
+    if (!g_ascii_string_to_unsigned (format, 10, 0, 127, &pt, NULL))
+      continue;
+    caps = gst_sdp_media_get_caps_from_media (media, (gint) pt);
+    if (caps == NULL)
+      continue;
+    caps = gst_caps_make_writable (caps);
+    s = gst_caps_get_structure (caps, 0);
+    gst_structure_set_name (s, "application/x-rtp");
+    return caps;
+  }
+  return NULL;
+}
+
+static GstCaps *
+caps_from_block (JsonObject *block, gboolean audio)
+{
+  const char *codec = str_member (block, "codec");
+  const char *encoding;
+  gint64 pt, rate;
+
+  if (audio) {
+    if (codec == NULL || g_ascii_strcasecmp (codec, "opus") == 0) {
+      encoding = "OPUS";
+      pt = 111;
+      rate = 48000;
+    } else if (g_ascii_strcasecmp (codec, "pcma") == 0) {
+      encoding = "PCMA";
+      pt = 8;
+      rate = 8000;
+    } else if (g_ascii_strcasecmp (codec, "pcmu") == 0) {
+      encoding = "PCMU";
+      pt = 0;
+      rate = 8000;
+    } else {
+      return NULL;
+    }
+  } else {
+    if (codec == NULL || g_ascii_strcasecmp (codec, "h264") == 0) {
+      encoding = "H264";
+      pt = 96;
+    } else if (g_ascii_strcasecmp (codec, "vp8") == 0) {
+      encoding = "VP8";
+      pt = 97;
+    } else {
+      return NULL;
+    }
+    rate = 90000;
+  }
+  pt = int_member (block, "payload_type", pt);
+  rate = int_member (block, "clock_rate", rate);
+  if (pt < 0 || pt > 127 || rate <= 0 || rate > G_MAXINT)
+    return NULL;
+
+  return gst_caps_new_simple ("application/x-rtp",
+                              "media", G_TYPE_STRING, audio ? "audio" : "video",
+                              "encoding-name", G_TYPE_STRING, encoding,
+                              "payload", G_TYPE_INT, (gint) pt,
+                              "clock-rate", G_TYPE_INT, (gint) rate,
+                              NULL);
+}
+
+static gboolean
+is_unspecified (const char *host)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+
+  return address != NULL && g_inet_address_get_is_any (address);
+}
+
+WbJoinInfo *
+wb_join_info_parse (JsonNode    *answer,
+                    const char  *fallback_host,
+                    GError     **error)
+{
+  g_autoptr (WbJoinInfo) info = g_new0 (WbJoinInfo, 1);
+  JsonObject *root;
+  JsonObject *hub;
+  const char *sdp;
+  const char *host;
+  gint64 audio_port, video_port;
+
+  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the join answer is not an object");
+    return NULL;
+  }
+  root = json_node_get_object (answer);
+  hub = obj_member (root, "hub");
+  audio_port = int_member (hub, "audio_port", 0);
+  video_port = int_member (hub, "video_port", 0);
+  if (str_member (root, "conference") == NULL || hub == NULL ||
+      audio_port <= 0 || audio_port > 65534 || video_port <= 0 || video_port > 65534) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "the join answer lacks the conference or the hub's ports");
+    return NULL;
+  }
+
+  info->conference = g_strdup (str_member (root, "conference"));
+  host = str_member (hub, "host");
+  info->hub_host = g_strdup (host != NULL && *host != '\0' && !is_unspecified (host) ? host : fallback_host);
+  info->hub_audio_port = (guint) audio_port;
+  info->hub_video_port = (guint) video_port;
+
+  sdp = str_member (root, "sdp");
+  info->audio_caps = caps_from_sdp (sdp, "audio");
+  if (info->audio_caps == NULL)
+    info->audio_caps = caps_from_block (obj_member (root, "audio"), TRUE);
+  info->video_caps = caps_from_sdp (sdp, "video");
+  if (info->video_caps == NULL)
+    info->video_caps = caps_from_block (obj_member (root, "video"), FALSE);
+  if (info->audio_caps == NULL || info->video_caps == NULL ||
+      wb_join_info_encoding (info->audio_caps) == NULL ||
+      wb_join_info_encoding (info->video_caps) == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "the join answer names codecs this box cannot use");
+    return NULL;
+  }
+  return g_steal_pointer (&info);
+}
+
+const char *
+wb_join_info_encoding (const GstCaps *caps)
+{
+  if (caps == NULL || gst_caps_get_size (caps) == 0)
+    return NULL;
+  return gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
+}

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tests of wardbridge-endpoint: the backoff maths, the join answer, the
+ * media (the tone the box sends is the ward's own, the picture is 640x360
+ * H.264, what the hub sends is counted), the state machine against a hub
+ * on loopback (WbTestHub: join, leave at the end, rejoin after the hub is
+ * killed and restarted), and the program's exit codes.
+ */
+#include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "agent/wb-agent.h"
+#include "agent/wb-backoff.h"
+#include "agent/wb-join-info.h"
+#include "wb-test-hub.h"
+
+#define TIMEOUT_S 120
+
+static void
+test_backoff (void)
+{
+  WbBackoff backoff;
+  const guint bases[] = { 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000 };
+
+  wb_backoff_init (&backoff, 1000, 30000);
+  for (guint i = 0; i < G_N_ELEMENTS (bases); i++) {
+    g_assert_cmpuint (wb_backoff_peek_base_ms (&backoff), ==, bases[i]);
+    /* The smallest draw gives half the base. */
+    g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.0), ==, bases[i] / 2);
+  }
+  /* The largest gives the base itself, never more. */
+  wb_backoff_reset (&backoff);
+  g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.9999999), ==, 1000);
+  g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.5), ==, 1000 + 500);
+  g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.25), ==, 2000 + 500);
+  g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.9999999), ==, 8000);
+  g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.9999999), ==, 16000);
+  for (guint i = 0; i < 100; i++)
+    g_assert_cmpuint (wb_backoff_next_ms (&backoff, 0.9999999), ==, 30000);
+  wb_backoff_reset (&backoff);
+  g_assert_cmpuint (wb_backoff_peek_base_ms (&backoff), ==, 1000);
+}
+
+static void
+test_tone (void)
+{
+  g_assert_cmpuint (wb_agent_media_tone_for_ward ("ward-01"), ==, 320);
+  g_assert_cmpuint (wb_agent_media_tone_for_ward ("ward-03"), ==, 360);
+  g_assert_cmpuint (wb_agent_media_tone_for_ward ("ward-32"), ==, 940);
+  g_assert_cmpuint (wb_agent_media_tone_for_ward ("hub"), ==, 440);
+  g_assert_cmpuint (wb_agent_media_tone_for_ward ("ward-7x"), ==, 440);
+}
+
+static JsonNode *
+answer_node (const char *json)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = json_from_string (json, &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+static void
+test_join_info (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) with_sdp = answer_node (
+    "{\"conference\":\"c-7\",\"hub\":{\"host\":\"0.0.0.0\",\"audio_port\":40010,\"video_port\":40012},"
+    "\"audio\":{\"codec\":\"pcma\"},\"srtp\":null,"
+    "\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 10.0.0.1\\r\\ns=x\\r\\nc=IN IP4 10.0.0.1\\r\\nt=0 0\\r\\n"
+    "m=audio 40010 RTP/AVP 111\\r\\na=rtpmap:111 opus/48000/2\\r\\n"
+    "m=video 40012 RTP/AVP 96\\r\\na=rtpmap:96 H264/90000\\r\\n\"}");
+  g_autoptr (JsonNode) blocks = answer_node (
+    "{\"conference\":\"c-8\",\"hub\":{\"host\":\"192.0.2.5\",\"audio_port\":40020,\"video_port\":40022},"
+    "\"audio\":{\"codec\":\"pcma\",\"payload_type\":8,\"clock_rate\":8000},"
+    "\"video\":{\"codec\":\"vp8\",\"payload_type\":97}}");
+  g_autoptr (JsonNode) no_ports = answer_node ("{\"conference\":\"c-9\",\"hub\":{\"host\":\"192.0.2.5\"}}");
+  g_autoptr (JsonNode) odd_codec = answer_node (
+    "{\"conference\":\"c-9\",\"hub\":{\"audio_port\":1,\"video_port\":3},\"audio\":{\"codec\":\"g729\"}}");
+  g_autoptr (WbJoinInfo) a = wb_join_info_parse (with_sdp, "hub.example", &error);
+  g_autoptr (WbJoinInfo) b = NULL;
+  g_autoptr (WbJoinInfo) c = NULL;
+  int pt = 0, rate = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (a->conference, ==, "c-7");
+  /* An unspecified host means "the host you reached me on". */
+  g_assert_cmpstr (a->hub_host, ==, "hub.example");
+  g_assert_cmpuint (a->hub_audio_port, ==, 40010);
+  g_assert_cmpuint (a->hub_video_port, ==, 40012);
+  /* The SDP wins over the blocks. */
+  g_assert_cmpstr (wb_join_info_encoding (a->audio_caps), ==, "OPUS");
+  g_assert_true (gst_structure_get_int (gst_caps_get_structure (a->audio_caps, 0), "payload", &pt));
+  g_assert_true (gst_structure_get_int (gst_caps_get_structure (a->audio_caps, 0), "clock-rate", &rate));
+  g_assert_cmpint (pt, ==, 111);
+  g_assert_cmpint (rate, ==, 48000);
+  g_assert_cmpstr (wb_join_info_encoding (a->video_caps), ==, "H264");
+  g_assert_cmpstr (gst_structure_get_string (gst_caps_get_structure (a->video_caps, 0), "media"), ==, "video");
+
+  b = wb_join_info_parse (blocks, "hub.example", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (b->hub_host, ==, "192.0.2.5");
+  g_assert_cmpstr (wb_join_info_encoding (b->audio_caps), ==, "PCMA");
+  g_assert_true (gst_structure_get_int (gst_caps_get_structure (b->audio_caps, 0), "clock-rate", &rate));
+  g_assert_cmpint (rate, ==, 8000);
+  g_assert_cmpstr (wb_join_info_encoding (b->video_caps), ==, "VP8");
+  g_assert_true (gst_structure_get_int (gst_caps_get_structure (b->video_caps, 0), "payload", &pt));
+  g_assert_cmpint (pt, ==, 97);
+
+  c = wb_join_info_parse (no_ports, "hub.example", &error);
+  g_assert_null (c);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  c = wb_join_info_parse (odd_codec, "hub.example", &error);
+  g_assert_null (c);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* ---- The hub's side of the media, in the test ------------------------- */
+
+/* Binds a UDP socket on 127.0.0.1 and an even port, for a pipeline's
+ * udpsrc (the hub's receiving ports). */
+static GSocket *
+bind_even_socket (void)
+{
+  for (guint i = 0; i < 64; i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+    g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                               G_SOCKET_PROTOCOL_UDP, &error);
+    g_autoptr (GSocketAddress) bound = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+    bound = g_socket_get_local_address (socket, &error);
+    g_assert_no_error (error);
+    if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) % 2 == 0)
+      return g_steal_pointer (&socket);
+  }
+  g_assert_not_reached ();
+}
+
+static guint
+socket_port (GSocket *socket)
+{
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A receiving pipeline standing for the hub: decodes the box's audio to
+ * S16 mono 48 kHz and its video to raw frames, both into appsinks. */
+typedef struct {
+  GSocket *audio_socket;
+  GSocket *video_socket;
+  GstElement *pipeline;
+  GstElement *audio_sink;
+  GstElement *video_sink;
+} Receiver;
+
+static void
+receiver_init (Receiver *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) audio_src = NULL;
+  g_autoptr (GstElement) video_src = NULL;
+
+  r->audio_socket = bind_even_socket ();
+  r->video_socket = bind_even_socket ();
+  r->pipeline = gst_parse_launch (
+    "udpsrc name=asrc caps=\"application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111\" "
+    "! rtpjitterbuffer latency=100 ! rtpopusdepay ! opusdec ! audioconvert ! audioresample "
+    "! audio/x-raw,format=S16LE,channels=1,rate=48000 ! appsink name=asink sync=false max-buffers=1000 "
+    "udpsrc name=vsrc caps=\"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96\" "
+    "! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse ! avdec_h264 ! appsink name=vsink sync=false max-buffers=5 drop=true",
+    &error);
+  g_assert_no_error (error);
+  audio_src = gst_bin_get_by_name (GST_BIN (r->pipeline), "asrc");
+  video_src = gst_bin_get_by_name (GST_BIN (r->pipeline), "vsrc");
+  g_object_set (audio_src, "socket", r->audio_socket, "close-socket", FALSE, NULL);
+  g_object_set (video_src, "socket", r->video_socket, "close-socket", FALSE, NULL);
+  r->audio_sink = gst_bin_get_by_name (GST_BIN (r->pipeline), "asink");
+  r->video_sink = gst_bin_get_by_name (GST_BIN (r->pipeline), "vsink");
+  g_assert_cmpint (gst_element_set_state (r->pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+receiver_clear (Receiver *r)
+{
+  gst_element_set_state (r->pipeline, GST_STATE_NULL);
+  gst_clear_object (&r->audio_sink);
+  gst_clear_object (&r->video_sink);
+  gst_clear_object (&r->pipeline);
+  g_clear_object (&r->audio_socket);
+  g_clear_object (&r->video_socket);
+}
+
+/* Goertzel: the power of @freq in @samples. */
+static double
+tone_power (const gint16 *samples, gsize n, double freq)
+{
+  double coeff = 2.0 * cos (2.0 * G_PI * freq / 48000.0);
+  double s1 = 0, s2 = 0;
+
+  for (gsize i = 0; i < n; i++) {
+    double s0 = samples[i] / 32768.0 + coeff * s1 - s2;
+
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
+}
+
+/* Pulls one second of decoded audio (after the first half second, while
+ * the encoder settles) and checks that the loudest of the wards' tones is
+ * @expected, far above every other. */
+static void
+assert_hears_tone (Receiver *r, guint expected)
+{
+  g_autoptr (GByteArray) pcm = g_byte_array_new ();
+  const gsize skip = 48000;        /* bytes: half a second of S16 mono */
+  const gsize want = 2 * 48000;    /* one second */
+  const gint16 *samples;
+  gsize n;
+  double power_expected;
+
+  while (pcm->len < skip + want) {
+    g_autoptr (GstSample) sample = gst_app_sink_try_pull_sample (GST_APP_SINK (r->audio_sink),
+                                                                 TIMEOUT_S * GST_SECOND);
+    GstMapInfo map;
+    GstBuffer *buffer;
+
+    g_assert_nonnull (sample);
+    buffer = gst_sample_get_buffer (sample);
+    g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_READ));
+    g_byte_array_append (pcm, map.data, map.size);
+    gst_buffer_unmap (buffer, &map);
+  }
+  samples = (const gint16 *) (pcm->data + skip);
+  n = want / 2;
+  power_expected = tone_power (samples, n, expected);
+  g_assert_cmpfloat (power_expected, >, 1.0);
+  /* Every other ward's tone (300 + 20 k Hz) is at least 100 times weaker. */
+  for (guint hz = 320; hz <= 940; hz += 20) {
+    if (hz == expected)
+      continue;
+    g_assert_cmpfloat (tone_power (samples, n, hz) * 100.0, <, power_expected);
+  }
+}
+
+static void
+assert_sees_picture (Receiver *r, int width, int height)
+{
+  g_autoptr (GstSample) sample = gst_app_sink_try_pull_sample (GST_APP_SINK (r->video_sink),
+                                                               TIMEOUT_S * GST_SECOND);
+  GstStructure *s;
+  int w = 0, h = 0;
+
+  g_assert_nonnull (sample);
+  s = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
+  g_assert_true (gst_structure_get_int (s, "width", &w));
+  g_assert_true (gst_structure_get_int (s, "height", &h));
+  g_assert_cmpint (w, ==, width);
+  g_assert_cmpint (h, ==, height);
+}
+
+static WbAgentMedia *
+simulated_media (const char *ward, const char *label)
+{
+  WbMediaSettings settings;
+  WbAgentMedia *media;
+
+  wb_media_settings_init (&settings);
+  settings.simulate = TRUE;
+  settings.headless = TRUE;
+  settings.tone_hz = wb_agent_media_tone_for_ward (ward);
+  settings.label = g_strdup (label);
+  settings.bind_address = g_strdup ("127.0.0.1");
+  media = wb_agent_media_new (&settings);
+  wb_media_settings_clear (&settings);
+  return media;
+}
+
+typedef struct {
+  WbAgentMedia *media;
+  guint64 audio;
+  guint64 video;
+} StatsWait;
+
+static gboolean
+got_frames (gpointer data)
+{
+  StatsWait *wait = data;
+  WbMediaStats stats;
+
+  wb_agent_media_get_stats (wait->media, &stats);
+  return stats.audio_frames >= wait->audio && stats.video_frames >= wait->video;
+}
+
+static void
+test_media (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbAgentMedia) media = simulated_media ("ward-03", "Phường Đồng Bẩm");
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (WbJoinInfo) join = NULL;
+  g_autoptr (GstElement) sender = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *launch = NULL;
+  Receiver r = { 0 };
+  StatsWait wait;
+  WbMediaStats stats;
+  guint audio_port, video_port;
+
+  receiver_init (&r);
+  g_assert_true (wb_agent_media_bind (media, &error));
+  g_assert_no_error (error);
+  audio_port = wb_agent_media_get_audio_port (media);
+  video_port = wb_agent_media_get_video_port (media);
+  g_assert_cmpuint (audio_port % 2, ==, 0);
+  g_assert_cmpuint (video_port % 2, ==, 0);
+  g_assert_cmpuint (audio_port, >, 0);
+  g_assert_cmpuint (video_port, !=, audio_port);
+  g_assert_false (wb_agent_media_is_running (media));
+
+  json = g_strdup_printf ("{\"conference\":\"c-1\",\"hub\":{\"host\":\"127.0.0.1\","
+                          "\"audio_port\":%u,\"video_port\":%u}}",
+                          socket_port (r.audio_socket), socket_port (r.video_socket));
+  answer = answer_node (json);
+  join = wb_join_info_parse (answer, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_true (wb_agent_media_start (media, join, &error));
+  g_assert_no_error (error);
+  g_assert_true (wb_agent_media_is_running (media));
+
+  /* What the box sends: ward-03's 360 Hz and a 640x360 picture. */
+  assert_hears_tone (&r, 360);
+  assert_sees_picture (&r, 640, 360);
+
+  /* What the hub sends the box is counted, headless. */
+  launch = g_strdup_printf (
+    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
+    "! udpsink host=127.0.0.1 port=%u sync=false "
+    "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1 ! x264enc tune=zerolatency "
+    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 "
+    "! udpsink host=127.0.0.1 port=%u sync=false",
+    audio_port, video_port);
+  sender = gst_parse_launch (launch, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  wait.media = media;
+  wait.audio = 25;
+  wait.video = 5;
+  g_assert_true (wb_test_wait_until (got_frames, &wait, TIMEOUT_S));
+  wb_agent_media_get_stats (media, &stats);
+  g_assert_cmpuint (stats.audio_packets, >=, 25);
+  g_assert_cmpuint (stats.video_packets, >=, 5);
+  g_assert_cmpuint (stats.bytes, >, 0);
+  gst_element_set_state (sender, GST_STATE_NULL);
+
+  /* Stopped, the ports stay the box's. */
+  wb_agent_media_stop (media);
+  g_assert_false (wb_agent_media_is_running (media));
+  g_assert_cmpuint (wb_agent_media_get_audio_port (media), ==, audio_port);
+  receiver_clear (&r);
+}
+
+/* ---- The agent against a hub ------------------------------------------ */
+
+typedef struct {
+  WbAgent *agent;
+  WbTestHub *hub;
+  WbAgentState want;
+  GPtrArray *log;      /* "state: message" */
+} AgentWait;
+
+static void
+on_state_changed (WbAgent *agent, int state, const char *message, gpointer user_data)
+{
+  AgentWait *wait = user_data;
+
+  g_ptr_array_add (wait->log, g_strdup_printf ("%s: %s", wb_agent_state_to_string (state), message));
+}
+
+static gboolean
+agent_in_state (gpointer data)
+{
+  AgentWait *wait = data;
+
+  return wb_agent_get_state (wait->agent) == wait->want;
+}
+
+static void
+wait_for_state (AgentWait *wait, WbAgentState state)
+{
+  wait->want = state;
+  if (!wb_test_wait_until (agent_in_state, wait, TIMEOUT_S)) {
+    for (guint i = 0; i < wait->log->len; i++)
+      g_test_message ("%s", (const char *) g_ptr_array_index (wait->log, i));
+    g_assert_cmpstr (wb_agent_state_to_string (wb_agent_get_state (wait->agent)), ==,
+                     wb_agent_state_to_string (state));
+  }
+}
+
+typedef struct {
+  WbTestHub *hub;
+  guint joins;
+} JoinWait;
+
+static gboolean
+joined_n (gpointer data)
+{
+  JoinWait *wait = data;
+
+  return wb_test_hub_count_joins (wait->hub, "ward-03") >= wait->joins;
+}
+
+static gboolean
+log_has (GPtrArray *log, const char *text)
+{
+  for (guint i = 0; i < log->len; i++)
+    if (strstr (g_ptr_array_index (log, i), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+retried_twice (gpointer data)
+{
+  GPtrArray *log = data;
+  guint n = 0;
+
+  for (guint i = 0; i < log->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (log, i), "retrying: "))
+      n++;
+  return n >= 2;
+}
+
+static void
+test_agent_follows_hub (void)
+{
+  g_autoptr (WbTestHub) hub = wb_test_hub_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbClient) client = wb_client_new (wb_test_hub_get_url (hub), "ward-03-token", &error);
+  g_autoptr (WbAgentMedia) media = simulated_media ("ward-03", "ward-03");
+  g_autoptr (WbAgent) agent = wb_agent_new (client, "ward-03", media);
+  g_autoptr (JsonObject) endpoint = NULL;
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  AgentWait wait = { agent, hub, WB_AGENT_STATE_IDLE, log };
+  JoinWait joins = { hub, 0 };
+  Receiver r = { 0 };
+  guint audio_port = 0, video_port = 0;
+  const char *conference;
+
+  receiver_init (&r);
+  wb_test_hub_set_media_ports (hub, socket_port (r.audio_socket), socket_port (r.video_socket));
+  wb_agent_set_backoff (agent, 200, 1000);
+  wb_agent_set_check_interval (agent, 0);
+  g_signal_connect (agent, "state-changed", G_CALLBACK (on_state_changed), &wait);
+
+  wb_agent_start (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_WAITING);
+  g_assert_cmpuint (wb_test_hub_count_joins (hub, "ward-03"), ==, 0);
+
+  /* Invited: it joins with its real ports, and the hub hears the ward. */
+  wb_test_hub_start_conference (hub, "Giao ban", (const char *const[]) { "ward-03", "ward-01", NULL });
+  wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
+  g_assert_cmpstr (wb_agent_get_conference (agent), ==, "c-1");
+  g_assert_cmpuint (wb_test_hub_count_joins (hub, "ward-03"), ==, 1);
+  wb_test_hub_get_join_ports (hub, "ward-03", &audio_port, &video_port);
+  g_assert_cmpuint (audio_port, ==, wb_agent_media_get_audio_port (media));
+  g_assert_cmpuint (video_port, ==, wb_agent_media_get_video_port (media));
+  endpoint = wb_test_hub_get_endpoint (hub, "ward-03");
+  g_assert_cmpstr (json_object_get_string_member (endpoint, "state"), ==, "live");
+  /* The hub hears ward-03's tone and sees its picture. */
+  assert_hears_tone (&r, 360);
+  assert_sees_picture (&r, 640, 360);
+
+  /* The conference ends: the box leaves it and waits. */
+  wb_test_hub_end_conference (hub, "c-1");
+  wait_for_state (&wait, WB_AGENT_STATE_WAITING);
+  g_assert_null (wb_agent_get_conference (agent));
+  g_assert_false (wb_agent_media_is_running (media));
+  g_assert_true (log_has (log, "the meeting c-1 has ended"));
+
+  /* A booking starts; then the hub is killed and restarted during it. */
+  conference = wb_test_hub_start_conference (hub, "Họp chiều", (const char *const[]) { "ward-03", NULL });
+  g_assert_cmpstr (conference, ==, "c-2");
+  wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
+  g_assert_cmpuint (wb_test_hub_count_joins (hub, "ward-03"), ==, 2);
+
+  wb_test_hub_kill (hub);
+  wait_for_state (&wait, WB_AGENT_STATE_RETRYING);
+  /* Meanwhile the media keep going. */
+  g_assert_true (wb_agent_media_is_running (media));
+  g_assert_true (log_has (log, "retrying in "));
+  /* Let it fail to reconnect at least once, backing off, before the hub
+   * comes back. */
+  g_assert_true (wb_test_wait_until (retried_twice, log, TIMEOUT_S));
+  wb_test_hub_restart (hub);
+
+  joins.joins = 3;
+  g_assert_true (wb_test_wait_until (joined_n, &joins, TIMEOUT_S));
+  wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
+  g_assert_cmpstr (wb_agent_get_conference (agent), ==, "c-2");
+  g_assert_true (log_has (log, "lost track of this box; joining conference c-2"));
+  g_clear_pointer (&endpoint, json_object_unref);
+  endpoint = wb_test_hub_get_endpoint (hub, "ward-03");
+  g_assert_cmpstr (json_object_get_string_member (endpoint, "state"), ==, "live");
+  /* The same ports as before the restart. */
+  wb_test_hub_get_join_ports (hub, "ward-03", &audio_port, &video_port);
+  g_assert_cmpuint (audio_port, ==, wb_agent_media_get_audio_port (media));
+
+  /* Stopped during a meeting: it takes its leave of the hub. */
+  wb_agent_stop (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_STOPPED);
+  g_assert_cmpuint (wb_test_hub_count_leaves (hub, "ward-03"), ==, 1);
+  g_assert_cmpint (wb_agent_get_exit_code (agent), ==, WB_AGENT_EXIT_OK);
+  g_assert_false (wb_agent_media_is_running (media));
+
+  g_signal_handlers_disconnect_by_data (agent, &wait);
+  receiver_clear (&r);
+}
+
+static void
+test_agent_refused (void)
+{
+  g_autoptr (WbTestHub) hub = wb_test_hub_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbClient) client = wb_client_new (wb_test_hub_get_url (hub), "ward-01-token", &error);
+  g_autoptr (WbAgentMedia) media = simulated_media ("ward-03", "ward-03");
+  g_autoptr (WbAgent) agent = wb_agent_new (client, "ward-03", media);
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  AgentWait wait = { agent, hub, WB_AGENT_STATE_IDLE, log };
+
+  /* ward-01's token reading ward-03: 403, for good. */
+  g_signal_connect (agent, "state-changed", G_CALLBACK (on_state_changed), &wait);
+  wb_agent_start (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_FAILED);
+  g_assert_cmpint (wb_agent_get_exit_code (agent), ==, WB_AGENT_EXIT_REFUSED);
+  g_assert_true (log_has (log, "Forbidden (403)"));
+  g_signal_handlers_disconnect_by_data (agent, &wait);
+}
+
+/* ---- The program ------------------------------------------------------ */
+
+typedef struct {
+  gboolean done;
+} ExitWait;
+
+static void
+on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  ((ExitWait *) user_data)->done = TRUE;
+}
+
+static gboolean
+exited (gpointer data)
+{
+  return ((ExitWait *) data)->done;
+}
+
+static GSubprocess *
+spawn_endpoint (const char *const *args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_ptr_array_add (argv, g_build_filename (g_getenv ("WB_BUILD_ROOT"), "src", "agent",
+                                           "wardbridge-endpoint", NULL));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static int
+wait_exit (GSubprocess *process)
+{
+  ExitWait wait = { FALSE };
+
+  g_subprocess_wait_async (process, NULL, on_exited, &wait);
+  g_assert_true (wb_test_wait_until (exited, &wait, TIMEOUT_S));
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static gboolean
+ward_live (gpointer data)
+{
+  g_autoptr (JsonObject) endpoint = wb_test_hub_get_endpoint (data, "ward-03");
+
+  return g_strcmp0 (json_object_get_string_member (endpoint, "state"), "live") == 0;
+}
+
+static void
+test_program (void)
+{
+  g_autoptr (WbTestHub) hub = wb_test_hub_new ();
+  const char *url = wb_test_hub_get_url (hub);
+  g_autoptr (GSubprocess) wrong = NULL;
+  g_autoptr (GSubprocess) usage = NULL;
+  g_autoptr (GSubprocess) missing = NULL;
+  g_autoptr (GSubprocess) box = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *empty = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  dir = g_dir_make_tmp ("wb-test-agent-XXXXXX", &error);
+  g_assert_no_error (error);
+  empty = g_build_filename (dir, "empty.conf", NULL);
+  g_assert_true (g_file_set_contents (empty, "", 0, &error));
+  g_assert_no_error (error);
+
+  /* A token the hub does not know: refused, exit 1. */
+  wrong = spawn_endpoint ((const char *const[]) { "--hub-url", url, "--ward", "ward-03", "--token", "nope",
+                                                  "--simulate", "--headless", "--config", empty, NULL });
+  g_assert_cmpint (wait_exit (wrong), ==, 1);
+  /* No ward, or no such config file: usage, exit 2. */
+  usage = spawn_endpoint ((const char *const[]) { "--config", empty, "--simulate", NULL });
+  g_assert_cmpint (wait_exit (usage), ==, 2);
+  missing = spawn_endpoint ((const char *const[]) { "--config", "/nonexistent/endpoint.conf", NULL });
+  g_assert_cmpint (wait_exit (missing), ==, 2);
+
+  /* The ward, token and hub from the key file; joins, and on SIGTERM
+   * leaves and exits 0. */
+  config = g_build_filename (dir, "endpoint.conf", NULL);
+  text = g_strdup_printf ("[agent]\nhub-url=%s\nward=ward-03\ntoken=ward-03-token\nbind-address=127.0.0.1\n"
+                          "[simulate]\nenabled=true\n[playback]\nheadless=true\n", url);
+  g_assert_true (g_file_set_contents (config, text, -1, &error));
+  g_assert_no_error (error);
+  wb_test_hub_set_media_ports (hub, 9, 9);  /* discard */
+  wb_test_hub_start_conference (hub, "Chào", (const char *const[]) { "ward-03", NULL });
+  box = spawn_endpoint ((const char *const[]) { "--config", config, NULL });
+  g_assert_true (wb_test_wait_until (ward_live, hub, TIMEOUT_S));
+  g_subprocess_send_signal (box, SIGTERM);
+  g_assert_cmpint (wait_exit (box), ==, 0);
+  g_assert_cmpuint (wb_test_hub_count_leaves (hub, "ward-03"), ==, 1);
+
+  g_unlink (config);
+  g_unlink (empty);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  /* The agent logs a lost hub as a warning, on purpose: only criticals
+   * are programming errors here. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  g_test_add_func ("/agent/backoff", test_backoff);
+  g_test_add_func ("/agent/tone", test_tone);
+  g_test_add_func ("/agent/join-info", test_join_info);
+  g_test_add_func ("/agent/media", test_media);
+  g_test_add_func ("/agent/follows-hub", test_agent_follows_hub);
+  g_test_add_func ("/agent/refused", test_agent_refused);
+  g_test_add_func ("/agent/program", test_program);
+
+  return g_test_run ();
+}
