@@ -14,7 +14,8 @@
  *  - at start: start_conference(); on success the booking becomes running
  *    with the conference id, and a conference row is written to the store.
  *    If it fails, it is tried again every WB_SCHEDULER_RETRY_US while the
- *    slot lasts; a slot that ends before any start succeeded is missed.
+ *    slot lasts (a restart after wb_scheduler_recover() too); a scheduled
+ *    slot that ends before any start succeeded is missed.
  *  - at end (or an early end, wb_scheduler_end_now()): end_conference(),
  *    the booking becomes ended and the conference row gets its end time.
  *  - when the conference ends by other means (IT staff ended it through the
