@@ -270,14 +270,14 @@ wb_request_respond_error (WbRequest *request, const GError *error)
     case WB_BOOKING_ERROR_IDEMPOTENCY_MISMATCH: status = 422; slug = "idempotency-key-reused"; break;
     default: break;
     }
-  } else if (error->domain == WB_CONFERENCE_ERROR) {
-    switch ((WbConferenceError) error->code) {
-    case WB_CONFERENCE_ERROR_NOT_FOUND: status = 404; slug = "not-found"; break;
-    case WB_CONFERENCE_ERROR_NOT_PARTICIPANT: status = 404; slug = "not-a-participant"; break;
-    case WB_CONFERENCE_ERROR_NO_CONFERENCE: status = 409; slug = "no-conference"; break;
-    case WB_CONFERENCE_ERROR_BUSY: status = 409; slug = "endpoint-busy"; break;
-    case WB_CONFERENCE_ERROR_INVALID: status = 422; slug = "invalid-fields"; break;
-    case WB_CONFERENCE_ERROR_UNAVAILABLE: status = 503; slug = "unavailable"; break;
+  } else if (error->domain == WB_CONFERENCE_CONTROL_ERROR) {
+    switch ((WbConferenceControlError) error->code) {
+    case WB_CONFERENCE_CONTROL_ERROR_NOT_FOUND: status = 404; slug = "not-found"; break;
+    case WB_CONFERENCE_CONTROL_ERROR_NOT_PARTICIPANT: status = 404; slug = "not-a-participant"; break;
+    case WB_CONFERENCE_CONTROL_ERROR_NO_CONFERENCE: status = 409; slug = "no-conference"; break;
+    case WB_CONFERENCE_CONTROL_ERROR_BUSY: status = 409; slug = "endpoint-busy"; break;
+    case WB_CONFERENCE_CONTROL_ERROR_INVALID: status = 422; slug = "invalid-fields"; break;
+    case WB_CONFERENCE_CONTROL_ERROR_UNAVAILABLE: status = 503; slug = "unavailable"; break;
     default: break;
     }
   } else if (error->domain == WB_ENDPOINT_REGISTRY_ERROR) {

@@ -23,7 +23,7 @@
 #include "control/wb-endpoint-registry.h"
 #include "control/wb-event-bus.h"
 #include "control/wb-booking-service.h"
-#include "api/wb-conference-control.h"
+#include "control/wb-conference-control.h"
 
 G_BEGIN_DECLS
 

@@ -93,7 +93,7 @@ lookup (WbFakeConferences *self, const char *id, GError **error)
   WbConferenceInfo *info = g_hash_table_lookup (self->running, id);
 
   if (info == NULL)
-    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_FOUND, "no running conference '%s'", id);
+    g_set_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_NOT_FOUND, "no running conference '%s'", id);
   return info;
 }
 
@@ -146,7 +146,7 @@ fake_start (WbConferenceControl *control, const WbConferenceSpec *spec, const Wb
 
   for (guint i = 0; spec->endpoints[i] != NULL; i++) {
     if (conference_of (self, spec->endpoints[i]) != NULL) {
-      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_BUSY,
+      g_set_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_BUSY,
                    "%s is already in a conference", spec->endpoints[i]);
       return NULL;
     }
@@ -187,7 +187,7 @@ fake_update (WbConferenceControl *control, const char *id, const WbConferenceCha
   if (info == NULL)
     return NULL;
   if (changes->has_presenter && changes->presenter != NULL && find_participant (info, changes->presenter) == NULL) {
-    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_INVALID,
+    g_set_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_INVALID,
                  "%s is not in conference %s", changes->presenter, id);
     return NULL;
   }
@@ -243,7 +243,7 @@ fake_set_muted (WbConferenceControl *control, const char *id, const char *ep, gb
     return FALSE;
   p = find_participant (info, ep);
   if (p == NULL) {
-    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_PARTICIPANT, "%s is not in %s", ep, id);
+    g_set_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_NOT_PARTICIPANT, "%s is not in %s", ep, id);
     return FALSE;
   }
   p->muted = muted;
@@ -264,7 +264,7 @@ fake_join (WbConferenceControl *control, const char *ep, const char *remote, gui
   guint index;
 
   if (info == NULL) {
-    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NO_CONFERENCE,
+    g_set_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_NO_CONFERENCE,
                  "%s is in no running conference", ep);
     return NULL;
   }
@@ -298,7 +298,7 @@ fake_leave (WbConferenceControl *control, const char *ep, GError **error)
   const char *wards[] = { ep, NULL };
 
   if (info == NULL || find_participant (info, ep)->joined_us == 0) {
-    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NO_CONFERENCE, "%s has not joined", ep);
+    g_set_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_NO_CONFERENCE, "%s has not joined", ep);
     return FALSE;
   }
   find_participant (info, ep)->state = WB_ENDPOINT_STATE_IDLE;
@@ -320,7 +320,7 @@ snapshot_ready (gpointer data)
     g_task_return_pointer (task, g_bytes_new_static (wb_fake_jpeg, wb_fake_jpeg_len),
                            (GDestroyNotify) g_bytes_unref);
   else
-    g_task_return_new_error (task, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_FOUND,
+    g_task_return_new_error (task, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_NOT_FOUND,
                              "no running conference '%s'", id);
   return G_SOURCE_REMOVE;
 }

@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include "api/wb-conference-control.h"
+#include "control/wb-conference-control.h"
 #include "control/wb-event-bus.h"
 
 G_BEGIN_DECLS

@@ -12,7 +12,7 @@
  * participant.left) and moves the wards in the endpoint registry; the API
  * itself publishes nothing for conferences.
  *
- * Errors (WB_CONFERENCE_ERROR) map to HTTP statuses:
+ * Errors (WB_CONFERENCE_CONTROL_ERROR) map to HTTP statuses:
  *   NOT_FOUND 404, NOT_PARTICIPANT 404, NO_CONFERENCE 409, BUSY 409,
  *   INVALID 422, UNAVAILABLE 503, FAILED 500.
  */
@@ -26,18 +26,18 @@
 
 G_BEGIN_DECLS
 
-#define WB_CONFERENCE_ERROR (wb_conference_error_quark ())
-GQuark wb_conference_error_quark (void);
+#define WB_CONFERENCE_CONTROL_ERROR (wb_conference_control_error_quark ())
+GQuark wb_conference_control_error_quark (void);
 
 typedef enum {
-  WB_CONFERENCE_ERROR_NOT_FOUND,        /* no running conference with that id */
-  WB_CONFERENCE_ERROR_NOT_PARTICIPANT,  /* the ward is not in that conference */
-  WB_CONFERENCE_ERROR_NO_CONFERENCE,    /* join/leave: the ward is in no running conference */
-  WB_CONFERENCE_ERROR_BUSY,             /* start: a ward is already in another conference */
-  WB_CONFERENCE_ERROR_INVALID,          /* a value the media plane cannot use */
-  WB_CONFERENCE_ERROR_UNAVAILABLE,      /* not now (no frame yet, pipeline restarting) */
-  WB_CONFERENCE_ERROR_FAILED,
-} WbConferenceError;
+  WB_CONFERENCE_CONTROL_ERROR_NOT_FOUND,        /* no running conference with that id */
+  WB_CONFERENCE_CONTROL_ERROR_NOT_PARTICIPANT,  /* the ward is not in that conference */
+  WB_CONFERENCE_CONTROL_ERROR_NO_CONFERENCE,    /* join/leave: the ward is in no running conference */
+  WB_CONFERENCE_CONTROL_ERROR_BUSY,             /* start: a ward is already in another conference */
+  WB_CONFERENCE_CONTROL_ERROR_INVALID,          /* a value the media plane cannot use */
+  WB_CONFERENCE_CONTROL_ERROR_UNAVAILABLE,      /* not now (no frame yet, pipeline restarting) */
+  WB_CONFERENCE_CONTROL_ERROR_FAILED,
+} WbConferenceControlError;
 
 typedef enum {
   WB_CONFERENCE_STATE_STARTING,

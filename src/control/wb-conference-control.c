@@ -4,7 +4,7 @@
  */
 #include "wb-conference-control.h"
 
-G_DEFINE_QUARK (wb-conference-error-quark, wb_conference_error)
+G_DEFINE_QUARK (wb-conference-control-error-quark, wb_conference_control_error)
 G_DEFINE_INTERFACE (WbConferenceControl, wb_conference_control, G_TYPE_OBJECT)
 
 static void
@@ -79,7 +79,7 @@ wb_join_answer_free (WbJoinAnswer *answer)
 static gboolean
 unsupported (GError **error)
 {
-  g_set_error_literal (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_UNAVAILABLE,
+  g_set_error_literal (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_UNAVAILABLE,
                        "the conference manager does not support this");
   return FALSE;
 }
@@ -184,7 +184,7 @@ wb_conference_control_snapshot_async (WbConferenceControl *self,
   g_return_if_fail (WB_IS_CONFERENCE_CONTROL (self));
   if (IFACE (self)->snapshot_async == NULL) {
     g_task_report_new_error (self, callback, user_data, wb_conference_control_snapshot_async,
-                             WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_UNAVAILABLE,
+                             WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_UNAVAILABLE,
                              "the conference manager takes no snapshots");
     return;
   }
