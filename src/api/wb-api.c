@@ -131,7 +131,7 @@ wb_api_append_metrics (WbApi *api, GString *out)
     g_ptr_array_add (keys, key);
   g_ptr_array_sort (keys, compare_uint);
   g_string_append (out,
-                   "# HELP wardbridge_http_requests_total HTTP requests answered, by status.\n"
+                   "# HELP wardbridge_http_requests_total HTTP requests answered, by status (499: connection lost).\n"
                    "# TYPE wardbridge_http_requests_total counter\n");
   for (guint i = 0; i < keys->len; i++) {
     guint64 *count = g_hash_table_lookup (api->status_counts, keys->pdata[i]);
@@ -645,6 +645,20 @@ on_request_done (SoupServer *server, SoupServerMessage *msg, WbApi *api)
                 soup_server_message_get_remote_host (msg));
 }
 
+/* The connection failed under the request (the client went away, a write
+ * timed out): libsoup reports those as aborted.  Normal for event streams. */
+static void
+on_request_aborted (SoupServer *server, SoupServerMessage *msg, WbApi *api)
+{
+  if (soup_server_message_get_method (msg) == NULL)
+    return;
+  count_status (api, 499);
+  wb_api_log (api, G_LOG_LEVEL_INFO, "%s %s from %s: connection lost",
+              soup_server_message_get_method (msg),
+              g_uri_get_path (soup_server_message_get_uri (msg)),
+              soup_server_message_get_remote_host (msg));
+}
+
 /* ---- Connections ---------------------------------------------------- */
 
 static void on_connection_finalized (gpointer data, GObject *where_the_object_was);
@@ -820,7 +834,7 @@ wb_api_init (WbApi *api)
   soup_server_add_handler (api->server, NULL, handler, api, NULL);
   g_signal_connect_object (api->server, "request-started", G_CALLBACK (on_request_started), api, 0);
   g_signal_connect_object (api->server, "request-finished", G_CALLBACK (on_request_done), api, 0);
-  g_signal_connect_object (api->server, "request-aborted", G_CALLBACK (on_request_done), api, 0);
+  g_signal_connect_object (api->server, "request-aborted", G_CALLBACK (on_request_aborted), api, 0);
 }
 
 WbApi *

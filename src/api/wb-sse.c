@@ -13,7 +13,10 @@
  * a stream whose client reads slower than events arrive is dropped once
  * more than sse_max_pending_bytes are waiting.  A client that reconnects
  * with Last-Event-ID first receives what it missed, as far as the bus's
- * history reaches.
+ * history reaches.  An endpoint's stream is also its presence: the ward
+ * goes offline → idle when its agent's first stream opens and back to
+ * offline when the last one closes (noticed at the next write at the
+ * latest, so within one keepalive period).
  *
  * The hub (WbSseHub) belongs to WbApi; each stream (SseClient) belongs to
  * the hub and is freed when its message finishes.
@@ -118,13 +121,40 @@ client_free (SseClient *client)
   g_free (client);
 }
 
+/* An agent that follows its events is present: offline → idle when its
+ * first stream opens, idle → offline when its last one closes (a ward in a
+ * conference keeps its state; the media plane decides about it). */
+static void
+update_presence (WbSseHub *hub, const char *ward_id, gboolean opening)
+{
+  WbEndpointRegistry *registry = wb_api_get_registry (hub->api);
+  const WbEndpoint *ep = wb_endpoint_registry_lookup (registry, ward_id);
+
+  if (ep == NULL)
+    return;
+  wb_endpoint_registry_mark_seen (registry, ward_id, g_get_real_time (), NULL);
+  if (opening && ep->state == WB_ENDPOINT_STATE_OFFLINE) {
+    wb_endpoint_registry_set_state (registry, ward_id, WB_ENDPOINT_STATE_IDLE, NULL, NULL);
+  } else if (!opening && ep->state == WB_ENDPOINT_STATE_IDLE) {
+    for (GList *l = hub->clients; l != NULL; l = l->next) {
+      SseClient *other = l->data;
+      if (g_strcmp0 (other->identity->ward_id, ward_id) == 0)
+        return;
+    }
+    wb_endpoint_registry_set_state (registry, ward_id, WB_ENDPOINT_STATE_OFFLINE, NULL, NULL);
+  }
+}
+
 static void
 on_finished (SoupServerMessage *msg, SseClient *client)
 {
   WbSseHub *hub = client->hub;
+  g_autofree char *ward_id = g_strdup (client->identity->ward_id);
 
   hub->clients = g_list_remove (hub->clients, client);
   client_free (client);
+  if (ward_id != NULL)
+    update_presence (hub, ward_id, FALSE);
 }
 
 static void
@@ -208,6 +238,8 @@ wb_sse_hub_attach (WbSseHub *hub, WbRequest *request)
   client->keepalive_id = g_timeout_add_seconds (limits->sse_keepalive_s, on_keepalive, client);
 
   client_write (client, hello, sizeof hello - 1);
+  if (client->identity->ward_id != NULL)
+    update_presence (hub, client->identity->ward_id, TRUE);
 
   if (last_id != NULL) {
     char *end = NULL;
