@@ -18,6 +18,15 @@
 #include <glib/gstdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "api/wb-api.h"
+#include "control/wb-booking-service.h"
+#include "control/wb-clock.h"
+#include "control/wb-conference-manager.h"
+#include "control/wb-endpoint-registry.h"
+#include "control/wb-event-bus.h"
+#include "control/wb-scheduler.h"
+#include "store/wb-store.h"
+
 G_DEFINE_QUARK (wb-daemon-error-quark, wb_daemon_error)
 
 struct _WbDaemon {
@@ -29,6 +38,16 @@ struct _WbDaemon {
 
   guint watchdog_source;     /* 0 when not under a systemd watchdog */
   gboolean started;
+
+  /* The parts, in the order they are built; torn down in reverse. */
+  WbStore *store;
+  WbEventBus *bus;
+  WbEndpointRegistry *registry;
+  WbClock *clock;
+  WbBookingService *bookings;
+  WbScheduler *scheduler;
+  WbConferenceManager *conferences;
+  WbApi *api;
 };
 
 G_DEFINE_FINAL_TYPE (WbDaemon, wb_daemon, G_TYPE_OBJECT)
@@ -39,6 +58,14 @@ wb_daemon_finalize (GObject *object)
   WbDaemon *self = WB_DAEMON (object);
 
   wb_daemon_stop (self);
+  g_clear_object (&self->api);
+  g_clear_object (&self->conferences);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->bookings);
+  g_clear_object (&self->clock);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->bus);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->config, wb_config_unref);
   g_free (self->state_dir);
 
@@ -130,19 +157,54 @@ gboolean
 wb_daemon_start (WbDaemon *self, GError **error)
 {
   g_autofree char *status = NULL;
+  g_autofree char *url = NULL;
 
   g_return_val_if_fail (WB_IS_DAEMON (self), FALSE);
   g_return_val_if_fail (!self->started, FALSE);
 
+  self->store = wb_store_open_in_dir (self->state_dir, error);
+  if (self->store == NULL) {
+    g_prefix_error (error, "store: ");
+    return FALSE;
+  }
+
+  self->bus = wb_event_bus_new ();
+  self->registry = wb_endpoint_registry_new (self->config, self->bus);
+  self->clock = wb_real_clock_new ();
+  self->bookings = wb_booking_service_new (self->store, self->config, self->clock);
+  self->scheduler = wb_scheduler_new (self->bookings, self->clock);
+  self->conferences = wb_conference_manager_new (self->config, self->store, self->registry, self->bus);
+  wb_conference_manager_attach_scheduler (self->conferences, self->scheduler);
+
+  self->api = wb_api_new (self->config, self->registry, self->bus);
+  wb_api_set_booking_service (self->api, self->bookings);
+  wb_api_set_conference_control (self->api, WB_CONFERENCE_CONTROL (self->conferences));
+  if (!wb_api_listen (self->api, error)) {
+    g_prefix_error (error, "HTTP API on %s port %u: ", self->config->http_address, self->config->http_port);
+    return FALSE;
+  }
+
+  /* Bookings whose slot is under way start again; passed ones are missed. */
+  if (!wb_scheduler_recover (self->scheduler, error)) {
+    g_prefix_error (error, "recovering bookings: ");
+    wb_api_stop (self->api);
+    return FALSE;
+  }
+
   self->started = TRUE;
   start_watchdog (self);
 
-  status = g_strdup_printf ("STATUS=serving %u wards; state in %s",
-                            self->config->endpoints->len, self->state_dir);
+  url = g_strdup_printf ("%s://%s%s%s:%u/", self->config->tls_certificate ? "https" : "http",
+                         strchr (self->config->http_address, ':') ? "[" : "",
+                         self->config->http_address,
+                         strchr (self->config->http_address, ':') ? "]" : "",
+                         wb_api_get_port (self->api));
+  status = g_strdup_printf ("STATUS=serving %u wards on %s", self->config->endpoints->len, url);
   sd_notify (0, "READY=1");
   sd_notify (0, status);
-  g_message ("wardbridged %s ready: %u wards, state directory %s",
-             PACKAGE_VERSION, self->config->endpoints->len, self->state_dir);
+  /* Tests and tools read the bound port from this line. */
+  g_message ("wardbridged %s ready: %u wards, state directory %s, listening on %s",
+             PACKAGE_VERSION, self->config->endpoints->len, self->state_dir, url);
   return TRUE;
 }
 
@@ -178,6 +240,12 @@ wb_daemon_reload (WbDaemon *self, GError **error)
 
   g_clear_pointer (&self->config, wb_config_unref);
   self->config = g_steal_pointer (&fresh);
+  if (self->started) {
+    wb_endpoint_registry_set_config (self->registry, self->config);
+    wb_booking_service_set_config (self->bookings, self->config);
+    wb_conference_manager_set_config (self->conferences, self->config);
+    wb_api_set_config (self->api, self->config);
+  }
   g_message ("configuration reloaded from %s: %u wards", path, self->config->endpoints->len);
   sd_notify (0, "READY=1");
   return TRUE;
@@ -193,6 +261,12 @@ wb_daemon_stop (WbDaemon *self)
   self->started = FALSE;
 
   sd_notify (0, "STOPPING=1");
+  g_message ("stopping: ending %u running conference(s)",
+             wb_conference_manager_get_n_running (self->conferences));
+  /* Stop taking requests first, then end the conferences (recordings are
+   * closed, attendance rows written), then let the store go. */
+  wb_api_stop (self->api);
+  wb_conference_manager_end_all (self->conferences);
   g_clear_handle_id (&self->watchdog_source, g_source_remove);
   g_message ("wardbridged stopped");
 }
