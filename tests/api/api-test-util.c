@@ -11,6 +11,8 @@
 
 #include <glib/gstdio.h>
 
+const char fixture_tls[] = "tls";
+
 static const char CONFIG_FMT[] =
   "[hub]\npublic-address=\n"
   "[http]\naddress=127.0.0.1\nport=0\nmax-body-bytes=%d\n"

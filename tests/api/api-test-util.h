@@ -29,7 +29,8 @@ G_BEGIN_DECLS
 #define WAIT_LIMIT_S 30
 
 /* Pass as the test data of g_test_add() to serve over TLS. */
-#define FIXTURE_TLS ((gconstpointer) "tls")
+extern const char fixture_tls[];
+#define FIXTURE_TLS ((gconstpointer) fixture_tls)
 
 typedef struct {
   char *dir;
