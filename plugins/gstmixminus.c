@@ -6,13 +6,16 @@
  *  1. create_output_buffer(): GstAudioAggregator starts a new output block;
  *     we clear the 32-bit sum and start a new cycle number.
  *  2. aggregate_one_buffer(), once or more per input that has data in the
- *     block: the input is measured, added to the sum and, when it adds
- *     anything, copied into the pad's "own" block (zero elsewhere).
- *  3. finish_buffer(): the sum is saturated into the full-mix buffer and
- *     pushed on "src"; then for every src_K: silence if deaf, the very same
- *     full-mix buffer (a ref, no copy) when input K added nothing, else
- *     saturate(sum - own_K) into a pooled buffer.  Talk detection and the
- *     shares-full-mix state are updated and reported here.
+ *     block (GstAudioAggregator lines inputs up by running time): the input
+ *     is measured and, when it can be heard, copied into the pad's "own"
+ *     block (zero elsewhere).
+ *  3. finish_buffer(): levels and talking states are updated, the inputs
+ *     that are heard (unmuted, not silent, and talking if "gate" is set)
+ *     are summed once, the sum is saturated into the full-mix buffer and
+ *     pushed on "src"; then every src_K gets silence if deaf, the very same
+ *     full-mix buffer (a ref, no copy) when input K is not in the sum, else
+ *     saturate(sum - own_K) in a pooled buffer.  Talking and shares-full-mix
+ *     changes are posted as element messages.
  *
  * Locking: pad settings (mute, volume, deaf) and reported values (level,
  * talking, shares-full-mix) are guarded by the pad's object lock; the
@@ -39,6 +42,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_mix_minus_debug);
 #define DEFAULT_TALK_START_LEVEL -35.0
 #define DEFAULT_TALK_STOP_LEVEL -45.0
 #define DEFAULT_TALK_HANGOVER (500 * GST_MSECOND)
+#define DEFAULT_GATE FALSE
 
 #define DEFAULT_PAD_MUTE FALSE
 #define DEFAULT_PAD_VOLUME 1.0
@@ -135,9 +139,11 @@ struct _GstMixMinusPad
   guint64 cycle;
   gint32 gain;                  /* 0 when muted */
   gboolean deaf_now;
-  gboolean contributes;         /* added something non-zero to the sum */
+  gboolean has_signal;          /* non-zero samples copied into own */
+  gboolean contributes;         /* in the sum of this cycle */
+  gboolean talk_changed;        /* to be posted */
   guint64 energy;               /* of the input, before gain */
-  gint16 *own;                  /* input samples mixed this cycle, else 0 */
+  gint16 *own;                  /* input samples of this cycle, else 0 */
   gsize own_len;                /* allocated samples */
   gsize own_dirty;              /* samples to clear at the next cycle */
   WbTalkDetector talk;
@@ -285,6 +291,7 @@ struct _GstMixMinus
   gdouble talk_start_level;
   gdouble talk_stop_level;
   GstClockTime talk_hangover;
+  gboolean gate;
 
   /* streaming */
   guint64 cycle;
@@ -303,6 +310,7 @@ enum
   PROP_TALK_START_LEVEL,
   PROP_TALK_STOP_LEVEL,
   PROP_TALK_HANGOVER,
+  PROP_GATE,
 };
 
 /* One output of a cycle, gathered under the element lock. */
@@ -665,7 +673,9 @@ pad_begin_cycle (GstMixMinus * self, GstMixMinusPad * pad)
     pad->own_dirty = 0;
   }
 
+  pad->has_signal = FALSE;
   pad->contributes = FALSE;
+  pad->talk_changed = FALSE;
   pad->energy = 0;
 }
 
@@ -707,7 +717,7 @@ gst_mix_minus_aggregate_one_buffer (GstAudioAggregator * aagg,
   gsize at = (gsize) out_offset * self->channels;
   const gint16 *in;
   GstMapInfo map;
-  gboolean added = FALSE;
+  guint64 energy;
 
   pad_begin_cycle (self, pad);
 
@@ -725,24 +735,19 @@ gst_mix_minus_aggregate_one_buffer (GstAudioAggregator * aagg,
 
   in = (const gint16 *) map.data + (gsize) in_offset * self->channels;
 
-  if (pad->gain > 0) {
-    guint64 energy = wb_mixminus_accumulate (self->sum + at, in, n, pad->gain);
-
-    pad->energy += energy;
-    if (energy > 0) {
-      memcpy (pad->own + at, in, n * sizeof (gint16));
-      pad->own_dirty = MAX (pad->own_dirty, at + n);
-      pad->contributes = TRUE;
-      self->sum_dirty = TRUE;
-      added = TRUE;
-    }
-  } else {
-    pad->energy += wb_mixminus_energy (in, n);
+  /* Measured always; kept for the sum when it can be heard.  Who is in
+   * the sum is decided once the whole block is known (finish_buffer). */
+  energy = wb_mixminus_energy (in, n);
+  pad->energy += energy;
+  if (energy > 0 && pad->gain > 0) {
+    memcpy (pad->own + at, in, n * sizeof (gint16));
+    pad->own_dirty = MAX (pad->own_dirty, at + n);
+    pad->has_signal = TRUE;
   }
 
   gst_buffer_unmap (inbuf, &map);
 
-  return added;
+  return FALSE;
 }
 
 static GstBuffer *
@@ -815,14 +820,12 @@ post_shares (GstMixMinus * self, GstMixMinusSrcPad * srcpad, gboolean shares)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Streaming: levels, talking state, and which buffer src_K gets. */
-static GstBuffer *
-render_output (GstMixMinus * self, GstMixMinusPad * pad,
-    GstMixMinusSrcPad * srcpad, GstBuffer * full, GstBuffer ** silence,
-    gsize n, WbTalkDetector * settings, GstClockTime duration)
+/* Streaming: the level and talking state of one input over the block,
+ * and whether it goes into the sum. */
+static void
+measure_input (GstMixMinus * self, GstMixMinusPad * pad, gsize n,
+    const WbTalkDetector * settings, gboolean gate, GstClockTime duration)
 {
-  gboolean talk_changed, shares, shares_changed;
-  GstBuffer *out;
   gdouble level;
 
   /* A pad without data in this block starts its cycle here: silence. */
@@ -832,12 +835,30 @@ render_output (GstMixMinus * self, GstMixMinusPad * pad,
   wb_talk_detector_configure (&pad->talk, settings->start_dbov,
       settings->stop_dbov, settings->hangover_ns);
   if (pad->gain > 0) {
-    talk_changed = wb_talk_detector_update (&pad->talk, level,
+    pad->talk_changed = wb_talk_detector_update (&pad->talk, level,
         GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
   } else {
-    talk_changed = pad->talk.talking;
+    /* Nobody hears a muted input talk. */
+    pad->talk_changed = pad->talk.talking;
     wb_talk_detector_reset (&pad->talk);
   }
+
+  pad->contributes = pad->has_signal && (!gate || pad->talk.talking);
+
+  GST_OBJECT_LOCK (pad);
+  pad->level = level;
+  pad->talking = pad->talk.talking;
+  GST_OBJECT_UNLOCK (pad);
+}
+
+/* Streaming: which buffer src_K gets, and the messages about it. */
+static GstBuffer *
+render_output (GstMixMinus * self, GstMixMinusPad * pad,
+    GstMixMinusSrcPad * srcpad, GstBuffer * full, GstBuffer ** silence,
+    gsize n)
+{
+  gboolean shares, shares_changed;
+  GstBuffer *out;
 
   if (pad->deaf_now) {
     if (*silence == NULL) {
@@ -852,6 +873,7 @@ render_output (GstMixMinus * self, GstMixMinusPad * pad,
     out = gst_buffer_ref (*silence);
     shares = FALSE;
   } else if (!pad->contributes) {
+    /* Nothing of this input in the sum: its mix is the full mix. */
     out = gst_buffer_ref (full);
     shares = TRUE;
   } else {
@@ -865,19 +887,14 @@ render_output (GstMixMinus * self, GstMixMinusPad * pad,
     shares = FALSE;
   }
 
-  GST_OBJECT_LOCK (pad);
-  pad->level = level;
-  pad->talking = pad->talk.talking;
-  GST_OBJECT_UNLOCK (pad);
-
   GST_OBJECT_LOCK (srcpad);
   shares_changed = !srcpad->reported || srcpad->shares_full_mix != shares;
   srcpad->shares_full_mix = shares;
   srcpad->reported = TRUE;
   GST_OBJECT_UNLOCK (srcpad);
 
-  if (talk_changed)
-    post_talking (self, pad, pad->talk.talking, level);
+  if (pad->talk_changed)
+    post_talking (self, pad, pad->talk.talking, pad->level);
   if (shares_changed)
     post_shares (self, srcpad, shares);
 
@@ -899,23 +916,42 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   WbTalkDetector settings;
   GstFlowReturn ret;
   GArray *outputs;
-
-  if (self->sum_dirty && gst_buffer_is_writable (outbuf)) {
-    GstMapInfo map;
-
-    if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE)) {
-      wb_mixminus_render_full ((gint16 *) map.data, self->sum,
-          MIN (n, map.size / sizeof (gint16)));
-      gst_buffer_unmap (outbuf, &map);
-    }
-  }
+  gboolean gate;
 
   GST_OBJECT_LOCK (self);
   wb_talk_detector_init (&settings, self->talk_start_level,
       self->talk_stop_level, self->talk_hangover);
+  gate = self->gate;
   GST_OBJECT_UNLOCK (self);
 
   outputs = collect_outputs (self);
+
+  /* Who is heard in this block, then the one sum of them. */
+  for (guint i = 0; i < outputs->len; i++) {
+    GstMixMinusPad *pad = g_array_index (outputs, Output, i).sinkpad;
+
+    measure_input (self, pad, n, &settings, gate, duration);
+    if (pad->contributes) {
+      wb_mixminus_accumulate (self->sum, pad->own, n, pad->gain);
+      self->sum_dirty = TRUE;
+    }
+  }
+
+  if (gst_buffer_is_writable (outbuf)) {
+    if (self->sum_dirty) {
+      GstMapInfo map;
+
+      if (gst_buffer_map (outbuf, &map, GST_MAP_WRITE)) {
+        wb_mixminus_render_full ((gint16 *) map.data, self->sum,
+            MIN (n, map.size / sizeof (gint16)));
+        gst_buffer_unmap (outbuf, &map);
+      }
+      GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
+    } else {
+      /* Still the silence GstAudioAggregator filled it with. */
+      GST_BUFFER_FLAG_SET (outbuf, GST_BUFFER_FLAG_GAP);
+    }
+  }
 
   /* The full mix first: this also sends "src" its stream-start, caps and
    * segment, which the src_K copy before their first buffer. */
@@ -930,7 +966,7 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   for (guint i = 0; i < outputs->len; i++) {
     Output *o = &g_array_index (outputs, Output, i);
     GstBuffer *out = render_output (self, o->sinkpad, o->srcpad, full,
-        &silence, n, &settings, duration);
+        &silence, n);
     GstFlowReturn push_ret;
 
     sync_src_pad (self, o->srcpad);
@@ -1012,6 +1048,9 @@ gst_mix_minus_set_property (GObject * object, guint prop_id,
     case PROP_TALK_HANGOVER:
       self->talk_hangover = g_value_get_uint64 (value);
       break;
+    case PROP_GATE:
+      self->gate = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1035,6 +1074,9 @@ gst_mix_minus_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_TALK_HANGOVER:
       g_value_set_uint64 (value, self->talk_hangover);
+      break;
+    case PROP_GATE:
+      g_value_set_boolean (value, self->gate);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1097,6 +1139,13 @@ gst_mix_minus_class_init (GstMixMinusClass * klass)
           "talking", 0, G_MAXUINT64, DEFAULT_TALK_HANGOVER,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
           G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_GATE,
+      g_param_spec_boolean ("gate", "Gate",
+          "Mix only the inputs that are talking (the talk detector as a noise "
+          "gate): the background of silent inputs stays out of every mix, "
+          "and their outputs share the full mix", DEFAULT_GATE,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
+          G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &src_template, GST_TYPE_AUDIO_AGGREGATOR_PAD);
@@ -1135,6 +1184,7 @@ gst_mix_minus_init (GstMixMinus * self)
   self->talk_start_level = DEFAULT_TALK_START_LEVEL;
   self->talk_stop_level = DEFAULT_TALK_STOP_LEVEL;
   self->talk_hangover = DEFAULT_TALK_HANGOVER;
+  self->gate = DEFAULT_GATE;
 
   gst_pad_add_probe (GST_AGGREGATOR_SRC_PAD (self),
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH,

@@ -364,7 +364,7 @@ main (int argc, char **argv)
       "feed_cpu_s_per_10s\tnaive_cpu_s_per_10s\tmixminus_cpu_s_per_10s\t"
       "ratio\tmixminus_growth\tnaive_wall_s\n");
   g_print ("CPU seconds per 10 s of audio (feeding the inputs taken off); "
-      "mixminus over %.0f s of audio, best of 3\n", seconds);
+      "mixminus over %.1f s of audio, best of 3\n", seconds);
   g_print ("%4s %8s %10s %12s %12s %10s %14s\n", "N", "feed", "naive",
       "naive audio", "mixminus", "naive/", "mixminus(N)/");
   g_print ("%4s %8s %10s %12s %12s %10s %14s\n", "", "CPU s", "CPU s",

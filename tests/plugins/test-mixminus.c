@@ -635,6 +635,88 @@ test_talk_detection (void)
   fixture_teardown (&f);
 }
 
+/* Pulls one block and checks it against the sum of 1 kHz tones at the
+ * given levels (-INFINITY: absent). */
+static GstBuffer *
+expect_tones (GstHarness * h, guint64 block, gdouble a, gdouble b)
+{
+  GstBuffer *buffer = gst_harness_pull (h);
+  GstMapInfo map;
+
+  g_assert_nonnull (buffer);
+  g_assert_cmpuint (GST_BUFFER_PTS (buffer), ==, block * BLOCK_NS);
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, BLOCK * sizeof (gint16));
+  for (guint i = 0; i < BLOCK; i++) {
+    guint64 n = block * BLOCK + i;
+    gint want = (isinf (a) ? 0 : tone_at (a, n)) + (isinf (b) ? 0 :
+        tone_at (b, n));
+    g_assert_cmpint (((const gint16 *) map.data)[i], ==, want);
+  }
+  gst_buffer_unmap (buffer, &map);
+
+  return buffer;
+}
+
+static void
+test_gate (void)
+{
+  Fixture f;
+  GstBuffer *full, *out1, *out2;
+  guint64 b = 0;
+
+  fixture_setup (&f, 3);
+  g_object_set (f.mixminus, "gate", TRUE, "talk-start-level", -30.0,
+      "talk-stop-level", -40.0, NULL);
+
+  /* Input 0 talks; 1 and 2 only carry room noise, below the thresholds.
+   * With the gate, the noise is in nobody's mix and the quiet inputs
+   * share the full mix even though they are not digital silence. */
+  for (; b < 3; b++) {
+    push_tone (&f, 0, b, -20.0);
+    push_tone (&f, 1, b, -60.0);
+    push_tone (&f, 2, b, -50.0);
+
+    full = expect_tones (f.full, b, -20.0, -INFINITY);
+    out1 = expect_tones (f.out[1], b, -20.0, -INFINITY);
+    out2 = expect_tones (f.out[2], b, -20.0, -INFINITY);
+    g_assert_true (out1 == full);
+    g_assert_true (out2 == full);
+    gst_buffer_unref (expect_tones (f.out[0], b, -INFINITY, -INFINITY));
+    gst_buffer_unref (full);
+    gst_buffer_unref (out1);
+    gst_buffer_unref (out2);
+  }
+  g_assert_false (src_shares_full_mix (f.mixminus, "src_0"));
+  g_assert_true (src_shares_full_mix (f.mixminus, "src_1"));
+  g_assert_true (src_shares_full_mix (f.mixminus, "src_2"));
+
+  /* Input 1 speaks up: it is mixed from that very block on. */
+  push_tone (&f, 0, b, -20.0);
+  push_tone (&f, 1, b, -25.0);
+  push_tone (&f, 2, b, -50.0);
+  gst_buffer_unref (expect_tones (f.full, b, -20.0, -25.0));
+  gst_buffer_unref (expect_tones (f.out[0], b, -25.0, -INFINITY));
+  gst_buffer_unref (expect_tones (f.out[1], b, -20.0, -INFINITY));
+  gst_buffer_unref (expect_tones (f.out[2], b, -20.0, -25.0));
+  g_assert_false (src_shares_full_mix (f.mixminus, "src_1"));
+  b++;
+
+  /* Without the gate every unmuted input is mixed, noise and all. */
+  g_object_set (f.mixminus, "gate", FALSE, NULL);
+  push_tone (&f, 0, b, -INFINITY);
+  push_tone (&f, 1, b, -60.0);
+  push_tone (&f, 2, b, -INFINITY);
+  gst_buffer_unref (expect_tones (f.full, b, -60.0, -INFINITY));
+  gst_buffer_unref (expect_tones (f.out[0], b, -60.0, -INFINITY));
+  gst_buffer_unref (expect_tones (f.out[1], b, -INFINITY, -INFINITY));
+  g_assert_false (src_shares_full_mix (f.mixminus, "src_1"));
+  g_assert_true (src_shares_full_mix (f.mixminus, "src_0"));
+  gst_buffer_unref (gst_harness_pull (f.out[2]));
+
+  fixture_teardown (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -650,6 +732,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/shares-full-mix", test_shares_full_mix);
   g_test_add_func ("/mixminus/deaf-and-volume", test_deaf_and_volume);
   g_test_add_func ("/mixminus/talk-detection", test_talk_detection);
+  g_test_add_func ("/mixminus/gate", test_gate);
 
   return g_test_run ();
 }
