@@ -17,9 +17,11 @@
 #include "media/wb-conference.h"
 
 #include <gst/video/video.h>
+#include <errno.h>
 #include <stdio.h>
 
 #include "media/wb-port-allocator.h"
+#include "media/wb-recorder.h"
 #include "media/wb-sdp.h"
 #include "media/wb-tile-overlay.h"
 
@@ -68,6 +70,11 @@ struct _WbConference {
   GstElement *video_tee;
   GstElement *mixer;               /* NULL when mixminus is missing */
   GstElement *snapshot_sink;
+  GstElement *h264_tee;            /* the encoded composite, for the recorder */
+  GstElement *full_mix_tee;        /* the full mix, for the recorder; NULL without mixer */
+  WbRecorder *recorder;            /* NULL unless recording */
+  GstPad *comp_pacer;              /* idle request pads, see add_pacer(); owned refs */
+  GstPad *mix_pacer;
   guint keyframe_count;
 
   GSource *tick;
@@ -521,6 +528,24 @@ on_bus_message (GstBus     *bus,
 
 /* ---- construction ------------------------------------------------------- */
 
+/*
+ * A live aggregator (compositor, mixer) sends its output as soon as every
+ * input has data for it, or at its latency deadline when one has not.  So
+ * the moment one ward stops sending, the others' mix and picture would jump
+ * by the latency: a gap they hear and see.  An input that never gets data
+ * makes the aggregator always wait for the deadline, so a ward stalling or
+ * leaving changes nothing in the timing of what the others receive.
+ */
+static GstPad *
+add_pacer (GstElement *aggregator)
+{
+  GstPad *pad = gst_element_request_pad_simple (aggregator, "sink_%u");
+
+  if (pad != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "alpha") != NULL)
+    g_object_set (pad, "alpha", 0.0, NULL);
+  return pad;
+}
+
 static gboolean
 build_video (WbConference  *self,
              GError       **error)
@@ -541,6 +566,7 @@ build_video (WbConference  *self,
       !(enc_queue = add_element (self, "queue", "encoder-queue", error)) ||
       !(self->encoder = add_element (self, "x264enc", "encoder", error)) ||
       !(h264_caps = add_element (self, "capsfilter", "h264-caps", error)) ||
+      !(self->h264_tee = add_element (self, "tee", "h264-tee", error)) ||
       !(pay = add_element (self, "rtph264pay", "video-pay", error)) ||
       !(self->video_tee = add_element (self, "tee", "video-tee", error)) ||
       !(snap_queue = add_element (self, "queue", "snapshot-queue", error)) ||
@@ -579,7 +605,8 @@ build_video (WbConference  *self,
                 "min-force-key-unit-interval",
                 (guint64) WB_CONFERENCE_KEYFRAME_MIN_MS * GST_MSECOND,
                 NULL);
-  h264 = gst_caps_from_string ("video/x-h264,profile=constrained-baseline");
+  h264 = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
+                               "profile=constrained-baseline");
   g_object_set (h264_caps, "caps", h264, NULL);
   g_object_set (pay, "pt", WB_PT_H264, "config-interval", -1, NULL);
   gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
@@ -592,10 +619,11 @@ build_video (WbConference  *self,
 
   if (!link_many (error, bg, bg_caps, NULL) ||
       !link_many (error, self->compositor, canvas_caps, overlay, raw_tee, enc_queue,
-                  self->encoder, h264_caps, pay, self->video_tee, NULL) ||
+                  self->encoder, h264_caps, self->h264_tee, pay, self->video_tee, NULL) ||
       !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
     return FALSE;
 
+  self->comp_pacer = add_pacer (self->compositor);
   bg_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
   {
     g_autoptr (GstPad) src = gst_element_get_static_pad (bg_caps, "src");
@@ -615,7 +643,10 @@ static gboolean
 build_audio (WbConference  *self,
              GError       **error)
 {
-  GstElement *queue, *sink;
+  GstElement *silence, *silence_caps, *queue, *sink;
+  g_autoptr (GstCaps) mix_caps = NULL;
+  g_autoptr (GstPad) silence_pad = NULL;
+  g_autoptr (GstPad) silence_src = NULL;
 
   self->mixer = gst_element_factory_make (MIXER_FACTORY, "mixer");
   if (self->mixer == NULL) {
@@ -625,13 +656,61 @@ build_audio (WbConference  *self,
   }
   gst_bin_add (GST_BIN (self->pipeline), self->mixer);
 
-  if (!(queue = add_element (self, "queue", "full-mix-queue", error)) ||
+  if (!(silence = add_element (self, "audiotestsrc", "mix-clock", error)) ||
+      !(silence_caps = add_element (self, "capsfilter", "mix-clock-caps", error)) ||
+      !(self->full_mix_tee = add_element (self, "tee", "full-mix-tee", error)) ||
+      !(queue = add_element (self, "queue", "full-mix-queue", error)) ||
       !(sink = add_element (self, "fakesink", "full-mix-sink", error)))
     return FALSE;
-  g_object_set (queue, "leaky", 1, NULL);
+
+  /* A live silent input keeps the mixer running at the clock's pace from
+   * the start, with or without wards: the full mix (recording) has no
+   * holes.  Its own mix-minus output stays unlinked. */
+  g_object_set (silence, "is-live", TRUE, "samplesperbuffer", WB_MIX_RATE / 100, NULL);
+  gst_util_set_object_arg (G_OBJECT (silence), "wave", "silence");
+  mix_caps = gst_caps_from_string (WB_MIX_CAPS);
+  g_object_set (silence_caps, "caps", mix_caps, NULL);
+  if (!link_many (error, silence, silence_caps, NULL))
+    return FALSE;
+  silence_pad = gst_element_request_pad_simple (self->mixer, "sink_%u");
+  silence_src = gst_element_get_static_pad (silence_caps, "src");
+  if (silence_pad == NULL || GST_PAD_LINK_FAILED (gst_pad_link (silence_src, silence_pad))) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "cannot link the silent clock input to the mixer");
+    return FALSE;
+  }
+
+  self->mix_pacer = add_pacer (self->mixer);
+
+  g_object_set (queue, "leaky", 1, "max-size-buffers", 10, "max-size-bytes", 0,
+                "max-size-time", (guint64) 0, NULL);
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
 
-  return link_many (error, self->mixer, queue, sink, NULL);
+  return link_many (error, self->mixer, self->full_mix_tee, queue, sink, NULL);
+}
+
+static gboolean
+build_recorder (WbConference  *self,
+                GError       **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *dir = g_build_filename (self->config->state_dir, "recordings", NULL);
+  g_autofree char *file = g_strdup_printf ("%s-%s.mkv", self->id, stamp);
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  if (g_mkdir_with_parents (dir, 0750) != 0) {
+    int saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot create %s: %s", dir, g_strerror (saved));
+    return FALSE;
+  }
+
+  self->recorder = wb_recorder_new (GST_BIN (self->pipeline), self->h264_tee,
+                                    self->full_mix_tee, path,
+                                    self->config->audio_bitrate_kbps, error);
+  return self->recorder != NULL;
 }
 
 WbConference *
@@ -669,7 +748,8 @@ wb_conference_new (const WbConfig *config,
   name = g_strdup_printf ("conference-%s", id);
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (name));
 
-  if (!build_video (self, error) || !build_audio (self, error)) {
+  if (!build_video (self, error) || !build_audio (self, error) ||
+      (record && !build_recorder (self, error))) {
     g_prefix_error (error, "conference %s: ", id);
     return NULL;
   }
@@ -1122,6 +1202,13 @@ wb_conference_get_recording (WbConference *self)
   return self->record;
 }
 
+const char *
+wb_conference_get_recording_path (WbConference *self)
+{
+  g_return_val_if_fail (WB_IS_CONFERENCE (self), NULL);
+  return self->recorder ? wb_recorder_get_path (self->recorder) : NULL;
+}
+
 gboolean
 wb_conference_is_ended (WbConference *self)
 {
@@ -1283,6 +1370,10 @@ wb_conference_end (WbConference *self)
     return;
   self->ended = TRUE;
 
+  /* First close the recording, with everyone still in it. */
+  if (self->recorder != NULL)
+    wb_recorder_finish (self->recorder, 5 * GST_SECOND);
+
   if (self->tick != NULL) {
     g_source_destroy (self->tick);
     g_clear_pointer (&self->tick, g_source_unref);
@@ -1311,6 +1402,10 @@ wb_conference_dispose (GObject *object)
 
   if (self->pipeline != NULL) {
     wb_conference_end (self);
+    g_clear_pointer (&self->recorder, wb_recorder_free);
+    gst_clear_object (&self->comp_pacer);
+    gst_clear_object (&self->mix_pacer);
+    self->h264_tee = self->full_mix_tee = NULL;
     self->compositor = self->encoder = self->video_tee = NULL;
     self->mixer = self->snapshot_sink = NULL;
     g_clear_pointer (&self->pipeline, gst_object_unref);

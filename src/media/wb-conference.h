@@ -98,8 +98,10 @@ G_DECLARE_FINAL_TYPE (WbConference, wb_conference, WB, CONFERENCE, GObject)
 
 /*
  * Builds and starts the pipeline: canvas from [media], jitter buffer from
- * [media] jitter-ms, hub ports from [hub].  @record is accepted and kept
- * (wb_conference_get_recording()) but not implemented yet.
+ * [media] jitter-ms, hub ports from [hub].  With @record, the composite and
+ * the full mix are written to [store] state-dir/recordings/ID-TIME.mkv
+ * (Matroska, H.264 + Opus), closed properly by wb_conference_end(): the
+ * daemon must end its conferences before it exits.
  *
  * Signals:
  *   "participant-state" (const char *endpoint_id, guint WbParticipantState)
@@ -120,6 +122,8 @@ const char  *wb_conference_get_id        (WbConference *self);
 const char  *wb_conference_get_title     (WbConference *self);
 WbLayoutKind wb_conference_get_layout    (WbConference *self);
 gboolean     wb_conference_get_recording (WbConference *self);
+/* The recording's file, or NULL when not recording. */
+const char  *wb_conference_get_recording_path (WbConference *self);
 gboolean     wb_conference_is_ended      (WbConference *self);
 /* TRUE when the mixminus element is present and audio is mixed. */
 gboolean     wb_conference_has_audio_mixer (WbConference *self);
@@ -198,7 +202,8 @@ GBytes *wb_conference_snapshot_jpeg_finish (WbConference  *self,
                                             GAsyncResult  *result,
                                             GError       **error);
 
-/* Removes every ward, stops the pipeline and releases all ports.  Safe to
+/* Finishes the recording (waits up to 5 s for the file to be closed),
+ * removes every ward, stops the pipeline and releases all ports.  Safe to
  * call twice; also done on the last unref. */
 void wb_conference_end (WbConference *self);
 

@@ -7,8 +7,12 @@
  *
  * Every bound is generous (seconds): the machine is a loaded 2-core box.
  */
+#include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <gst/app/app.h>
+#include <gst/video/video.h>
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "media/wb-conference.h"
@@ -29,11 +33,12 @@ static const char *const ids[N_WARDS] = { "ward-01", "ward-02", "ward-03" };
 typedef struct {
   WbConfig *config;
   WbConference *conf;
+  gboolean record;
   TestWard *wards[N_WARDS];
 } Fixture;
 
 static WbConfig *
-make_config (void)
+make_config_in (const char *state_dir)
 {
   /* A port range of its own per run: the kernel arbitrates anyway. */
   guint min = 20000 + 2 * (guint) g_random_int_range (0, 10000);
@@ -41,12 +46,12 @@ make_config (void)
       "[hub]\nrtp-port-min=%u\nrtp-port-max=%u\n"
       "[media]\nwidth=%u\nheight=%u\nframerate=10\nvideo-bitrate-kbps=400\n"
       "audio-bitrate-kbps=32\njitter-ms=40\n"
-      "[store]\nstate-dir=/nonexistent\n"
+      "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\nmode=agent\ntoken=t-ward-03-abcdef\n",
-      min, min + 999, CANVAS_W, CANVAS_H);
+      min, min + 999, CANVAS_W, CANVAS_H, state_dir);
   g_autoptr (GError) error = NULL;
   WbConfig *config = wb_config_load_from_data ("test.conf", data, -1, NULL, NULL, &error);
 
@@ -55,14 +60,22 @@ make_config (void)
   return config;
 }
 
+static WbConfig *
+make_config (void)
+{
+  return make_config_in ("/nonexistent");
+}
+
 static void
 fixture_set_up (Fixture *f,
                 WbLayoutKind layout)
 {
   g_autoptr (GError) error = NULL;
 
-  f->config = make_config ();
-  f->conf = wb_conference_new (f->config, "c-test", "Giao ban", layout, FALSE, &error);
+  if (f->config == NULL)
+    f->config = make_config ();
+  f->conf = wb_conference_new (f->config, "c-test", "Giao ban", layout,
+                               f->record, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->conf);
 }
@@ -396,6 +409,13 @@ test_conference_stall_and_resume (void)
   test_run_for (2.0 * WB_CONFERENCE_TICK_MS / 1000.0);
   g_assert_true (strv_has (states, "ward-03=live"));
 
+  /* A reference: gaps over two seconds of normal running. */
+  test_ward_reset_gaps (f.wards[0]);
+  test_run_for (2.0);
+  g_test_message ("before the stall: longest video gap %.0f ms, audio gap %.0f ms at ward-01",
+                  test_ward_get_max_video_gap_us (f.wards[0]) / 1e3,
+                  test_ward_get_max_audio_gap_us (f.wards[0]) / 1e3);
+
   /* Cut ward-03's cable. */
   test_ward_reset_gaps (f.wards[0]);
   test_ward_reset_gaps (f.wards[1]);
@@ -432,14 +452,16 @@ test_conference_stall_and_resume (void)
                   "longest video gap %.0f ms, audio gap %.0f ms", frames1 - frames0, stalled_s,
                   test_ward_get_max_video_gap_us (f.wards[0]) / 1e3,
                   test_ward_get_max_audio_gap_us (f.wards[0]) / 1e3);
-  /* 10 fps: at least half the frames, and never a second without one. */
+  /* 10 fps: at least half the frames, and no hole of seven frames.  (The
+   * hub without its pacer inputs showed a hole of one latency here: about
+   * 300 ms, over a second under AddressSanitizer.) */
   g_assert_cmpuint (frames1 - frames0, >=, (guint64) (stalled_s * 10 / 2));
-  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[0]), <, G_USEC_PER_SEC);
-  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[1]), <, G_USEC_PER_SEC);
+  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[0]), <, 700 * 1000);
+  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[1]), <, 700 * 1000);
   if (wb_conference_has_audio_mixer (f.conf)) {
-    /* Audio arrives every 20 ms; a gap of half a second would be heard. */
-    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[0]), <, G_USEC_PER_SEC / 2);
-    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[1]), <, G_USEC_PER_SEC / 2);
+    /* Audio arrives every 20 ms, normally with gaps under 100 ms here. */
+    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[0]), <, 400 * 1000);
+    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[1]), <, 400 * 1000);
   }
   /* The two others still show their colours. */
   {
@@ -583,6 +605,12 @@ typedef struct {
   guint pads;
 } Counts;
 
+static gboolean
+fds_at_most (gpointer data)
+{
+  return count_fds () <= *(guint *) data;
+}
+
 static Counts
 take_counts (Fixture *f)
 {
@@ -607,6 +635,7 @@ test_conference_leave_rejoin (void)
   Fixture f = { 0, };
   g_autoptr (GError) error = NULL;
   Counts base = { 0, }, end;
+  guint fd_limit;
 
   fixture_set_up (&f, WB_LAYOUT_GRID);
   for (guint i = 0; i < N_WARDS; i++)
@@ -638,14 +667,272 @@ test_conference_leave_rejoin (void)
   if (wb_conference_has_audio_mixer (f.conf))
     assert_mix_minus (&f);
 
+  /* Streaming threads drop their last references (and so close sockets)
+   * a little after the state change: let the count settle. */
+  fd_limit = base.fds;
+  test_wait_until (fds_at_most, &fd_limit, 10.0);
   end = take_counts (&f);
   g_test_message ("before: %u fds, %u elements, %u pads; after 20 cycles: %u, %u, %u",
                   base.fds, base.elements, base.pads, end.fds, end.elements, end.pads);
   g_assert_cmpuint (end.elements, ==, base.elements);
   g_assert_cmpuint (end.pads, ==, base.pads);
-  g_assert_cmpuint (end.fds, ==, base.fds);
+  /* A leak would add four sockets a cycle; fewer than at the start is
+   * fine (transient descriptors of the warm-up cycle gone). */
+  g_assert_cmpuint (end.fds, <=, base.fds);
 
   fixture_tear_down (&f);
+}
+
+static void
+on_snapshot (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GBytes **out = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *out = wb_conference_snapshot_jpeg_finish (WB_CONFERENCE (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*out);
+}
+
+static gboolean
+pointer_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* Decodes a JPEG to RGB with GStreamer. */
+static GstSample *
+decode_jpeg (GBytes *jpeg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (
+      "appsrc name=src caps=image/jpeg ! jpegdec ! videoconvert ! "
+      "video/x-raw,format=RGB ! appsink name=sink sync=false", &error);
+  g_autoptr (GstElement) src = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  GstSample *decoded;
+
+  g_assert_no_error (error);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_assert_cmpint (gst_app_src_push_buffer (GST_APP_SRC (src),
+                                            gst_buffer_new_wrapped_bytes (jpeg)), ==, GST_FLOW_OK);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  decoded = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  g_assert_nonnull (decoded);
+  return decoded;
+}
+
+typedef struct {
+  GSubprocess *proc;
+  char *out;
+  gboolean done;
+} Spawn;
+
+static void
+on_communicated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Spawn *s = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &s->out, NULL, &error);
+  g_assert_no_error (error);
+  s->done = TRUE;
+}
+
+static gboolean
+spawn_done (gpointer data)
+{
+  return ((Spawn *) data)->done;
+}
+
+/* Runs a command while the main loop turns; returns its stdout, or NULL
+ * with a skip when the program is not installed. */
+static char *
+run_tool (const char *const *argv,
+          double             timeout_s)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *found = g_find_program_in_path (argv[0]);
+  Spawn s = { NULL, NULL, FALSE };
+
+  if (found == NULL) {
+    g_test_skip_printf ("%s is not installed", argv[0]);
+    return NULL;
+  }
+  s.proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (s.proc, NULL, NULL, on_communicated, &s);
+  if (!test_wait_until (spawn_done, &s, timeout_s)) {
+    g_subprocess_force_exit (s.proc);
+    test_wait_until (spawn_done, &s, 10.0);
+    g_test_fail_printf ("%s did not finish within %.0f s", argv[0], timeout_s);
+  }
+  g_object_unref (s.proc);
+  return s.out;
+}
+
+/* A recorded conference: the snapshot shows the tiles; once ended, the
+ * Matroska file holds one H.264 and one Opus stream of the conference's
+ * length, as ffprobe reads it. */
+static void
+test_conference_recording_and_snapshot (void)
+{
+  Fixture f = { 0, };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("wb-media-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GBytes) jpeg = NULL;
+  g_autoptr (GstSample) picture = NULL;
+  gint64 t_start, t_end;
+  double duration = -1;
+  guint n_video = 0, n_audio = 0;
+  g_auto (GStrv) lines = NULL;
+
+  g_assert_no_error (error);
+  f.config = make_config_in (dir);
+  f.record = TRUE;
+  t_start = g_get_monotonic_time ();
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  path = g_strdup (wb_conference_get_recording_path (f.conf));
+  g_assert_nonnull (path);
+  g_assert_true (g_str_has_prefix (path, dir));
+  g_assert_true (g_str_has_suffix (path, ".mkv"));
+
+  for (guint i = 0; i < N_WARDS; i++)
+    join_ward (&f, i);
+  assert_tiles_show_colours (&f, "recording");
+
+  /* Snapshot: a JPEG of the canvas with every tile's colour in place. */
+  wb_conference_snapshot_jpeg (f.conf, NULL, on_snapshot, &jpeg);
+  g_assert_true (test_wait_until (pointer_set, &jpeg, WAIT_S));
+  {
+    gsize size;
+    const guint8 *data = g_bytes_get_data (jpeg, &size);
+    GstVideoInfo info;
+
+    g_assert_cmpuint (size, >, 500);
+    g_assert_cmpint (data[0], ==, 0xff);
+    g_assert_cmpint (data[1], ==, 0xd8);
+    picture = decode_jpeg (jpeg);
+    g_assert_true (gst_video_info_from_caps (&info, gst_sample_get_caps (picture)));
+    g_assert_cmpint (GST_VIDEO_INFO_WIDTH (&info), ==, CANVAS_W);
+    g_assert_cmpint (GST_VIDEO_INFO_HEIGHT (&info), ==, CANVAS_H);
+    for (guint i = 0; i < N_WARDS; i++) {
+      WbTileRect t;
+      double rgb[3];
+      int x, y, w, h;
+
+      g_assert_true (wb_conference_get_tile (f.conf, ids[i], &t));
+      probe_rect (&t, &x, &y, &w, &h);
+      test_frame_average (picture, x, y, w, h, rgb);
+      g_test_message ("snapshot: %s's tile is %.0f,%.0f,%.0f", ids[i], rgb[0], rgb[1], rgb[2]);
+      g_assert_true (colour_matches (rgb, colours[i]));
+    }
+  }
+
+  test_run_for (2.0);
+  wb_conference_end (f.conf);
+  t_end = g_get_monotonic_time ();
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  {
+    const char *argv[] = { "ffprobe", "-v", "error", "-show_entries",
+      "format=duration:stream=codec_type,codec_name", "-of", "default=noprint_wrappers=1",
+      path, NULL };
+
+    out = run_tool (argv, 60.0);
+  }
+  if (out != NULL) {
+    lines = g_strsplit (out, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+      if (g_str_equal (lines[i], "codec_type=video"))
+        n_video++;
+      else if (g_str_equal (lines[i], "codec_type=audio"))
+        n_audio++;
+      else if (g_str_has_prefix (lines[i], "duration="))
+        duration = g_ascii_strtod (lines[i] + strlen ("duration="), NULL);
+    }
+    g_test_message ("ffprobe: %s", out);
+    g_test_message ("recording %.2f s, conference ran %.2f s", duration,
+                    (t_end - t_start) / 1e6);
+    g_assert_cmpuint (n_video, ==, 1);
+    g_assert_cmpuint (n_audio, ==, 1);
+    g_assert_nonnull (strstr (out, "codec_name=h264"));
+    g_assert_nonnull (strstr (out, "codec_name=opus"));
+    /* The file covers the conference from its start to its end. */
+    g_assert_cmpfloat (duration, >, (t_end - t_start) / 1e6 - 2.0);
+    g_assert_cmpfloat (duration, <, (t_end - t_start) / 1e6 + 1.0);
+  }
+
+  fixture_tear_down (&f);
+  g_unlink (path);
+  g_autofree char *rec_dir = g_build_filename (dir, "recordings", NULL);
+  g_rmdir (rec_dir);
+  g_rmdir (dir);
+}
+
+/* The join answer's SDP, given to ffprobe as is, describes what arrives:
+ * Opus audio and H.264 video of the canvas size. */
+static void
+test_conference_sdp_for_stock_player (void)
+{
+  Fixture f = { 0, };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbJoinInfo) info = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("wb-sdp-XXXXXX", &error);
+  g_autofree char *sdp_path = NULL;
+  g_autofree char *out = NULL;
+  guint audio_port, video_port;
+
+  g_assert_no_error (error);
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  join_ward (&f, 0);
+
+  /* Two free even ports for the player, given back for it to bind. */
+  {
+    g_autoptr (GSocket) a = test_bind_even_port (&audio_port);
+    g_autoptr (GSocket) v = test_bind_even_port (&video_port);
+
+    g_socket_close (a, NULL);
+    g_socket_close (v, NULL);
+  }
+  g_assert_true (wb_conference_add_endpoint (f.conf, wb_config_find_endpoint (f.config, "ward-02"),
+                                             "127.0.0.1", audio_port, video_port, &info, &error));
+  g_assert_no_error (error);
+  g_test_message ("join SDP:\n%s", info->sdp);
+  sdp_path = g_build_filename (dir, "ward-02.sdp", NULL);
+  g_file_set_contents (sdp_path, info->sdp, -1, &error);
+  g_assert_no_error (error);
+
+  {
+    const char *argv[] = { "ffprobe", "-v", "error", "-protocol_whitelist", "file,udp,rtp",
+      "-analyzeduration", "3000000", "-show_entries", "stream=codec_type,codec_name,width,height,sample_rate",
+      "-of", "default=noprint_wrappers=1", sdp_path, NULL };
+
+    out = run_tool (argv, 60.0);
+  }
+  if (out != NULL) {
+    g_test_message ("ffprobe on the SDP: %s", out);
+    g_assert_nonnull (strstr (out, "codec_name=opus"));
+    g_assert_nonnull (strstr (out, "codec_name=h264"));
+    g_assert_nonnull (strstr (out, "width=320"));
+    g_assert_nonnull (strstr (out, "height=180"));
+    g_assert_nonnull (strstr (out, "sample_rate=48000"));
+  }
+
+  fixture_tear_down (&f);
+  g_unlink (sdp_path);
+  g_rmdir (dir);
 }
 
 int
@@ -658,6 +945,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);
   g_test_add_func ("/conference/leave-rejoin", test_conference_leave_rejoin);
+  g_test_add_func ("/conference/recording-and-snapshot", test_conference_recording_and_snapshot);
+  g_test_add_func ("/conference/sdp-for-stock-player", test_conference_sdp_for_stock_player);
 
   return g_test_run ();
 }
