@@ -40,6 +40,13 @@ openapi (WbRequest *request)
 static void
 events (WbRequest *request)
 {
+  /* HEAD answers the headers of a stream without opening one. */
+  if (soup_server_message_get_method (request->msg) == SOUP_METHOD_HEAD) {
+    soup_server_message_set_status (request->msg, 200, NULL);
+    soup_message_headers_set_content_type (soup_server_message_get_response_headers (request->msg),
+                                           "text/event-stream", NULL);
+    return;
+  }
   wb_sse_hub_attach (wb_api_get_sse_hub (request->api), request);
 }
 

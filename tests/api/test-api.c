@@ -442,6 +442,13 @@ test_events (Fixture *f, gconstpointer data)
     stream_close (again);
   }
 
+  /* HEAD tells without streaming. */
+  {
+    g_autoptr (Reply) r = http (f, "HEAD", "/api/v1/events", SCHED, NULL);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpuint (g_bytes_get_size (r->body), ==, 0);
+  }
+
   /* No token, no stream. */
   {
     g_autoptr (Reply) r = http (f, "GET", "/api/v1/events", NULL, NULL);
