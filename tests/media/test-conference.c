@@ -34,6 +34,7 @@ typedef struct {
   WbConfig *config;
   WbConference *conf;
   gboolean record;
+  gboolean quiet[N_WARDS];    /* join with the tone at volume 0 */
   TestWard *wards[N_WARDS];
 } Fixture;
 
@@ -91,6 +92,8 @@ join_ward (Fixture *f,
   g_assert_nonnull (ep);
   if (f->wards[i] == NULL)
     f->wards[i] = test_ward_new (ids[i], tones[i], colours[i]);
+  if (f->quiet[i])
+    test_ward_set_volume (f->wards[i], 0.0);
   g_assert_true (wb_conference_add_endpoint (f->conf, ep, "127.0.0.1",
                                              test_ward_get_audio_port (f->wards[i]),
                                              test_ward_get_video_port (f->wards[i]),
@@ -289,6 +292,19 @@ assert_mix_minus (Fixture *f)
     g_test_fail_printf ("some ward does not hear the right mix-minus");
 }
 
+static gboolean
+ward02_hears_only_880 (gpointer data)
+{
+  Fixture *f = data;
+  enum { N = 24000 };
+  g_autofree gint16 *buf = g_new0 (gint16, N);
+  guint n = test_ward_get_audio (f->wards[1], buf, N);
+  double p440 = test_goertzel_power (buf, n, 440.0, 48000.0);
+  double p880 = test_goertzel_power (buf, n, 880.0, 48000.0);
+
+  return n == N && p880 > 1e-4 && p440 < p880 / 100.0;
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 static void
@@ -304,10 +320,22 @@ test_conference_three_wards (void)
   /* Grid: three tiles, each showing its ward's colour, to every ward. */
   assert_tiles_show_colours (&f, "grid");
 
-  if (wb_conference_has_audio_mixer (f.conf))
+  if (wb_conference_has_audio_mixer (f.conf)) {
     assert_mix_minus (&f);
-  else
+
+    /* Muted, ward-01 leaves every mix: ward-02 hears 880 Hz only. */
+    g_assert_true (wb_conference_set_muted (f.conf, "ward-01", TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_true (test_wait_until (ward02_hears_only_880, &f, WAIT_S));
+    g_assert_true (wb_conference_set_muted (f.conf, "ward-01", FALSE, &error));
+    g_assert_no_error (error);
+    assert_mix_minus (&f);
+    g_assert_false (wb_conference_set_muted (f.conf, "ward-09", TRUE, &error));
+    g_assert_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_NOT_JOINED);
+    g_clear_error (&error);
+  } else {
     g_test_message ("mixminus element missing: mix-minus spectrum not checked");
+  }
 
   /* Presenter: ward-02 large on the left, the others in the column. */
   g_assert_true (wb_conference_set_presenter (f.conf, "ward-02", &error));
@@ -935,6 +963,90 @@ test_conference_sdp_for_stock_player (void)
   g_rmdir (dir);
 }
 
+typedef struct {
+  GPtrArray *ids;
+  GArray *times;
+} SpeakerLog;
+
+static void
+on_speaker (WbConference *conf,
+            const char   *id,
+            gpointer      user_data)
+{
+  SpeakerLog *log = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_ptr_array_add (log->ids, g_strdup (id));
+  g_array_append_val (log->times, now);
+}
+
+typedef struct {
+  Fixture *f;
+  const char *id;
+} SpeakerWait;
+
+static gboolean
+speaker_is (gpointer data)
+{
+  SpeakerWait *w = data;
+
+  return g_strcmp0 (wb_conference_get_speaker (w->f->conf), w->id) == 0;
+}
+
+/* Only ward-02 talks: it becomes the speaker and gets the big tile.  Then
+ * only ward-01 talks: it takes over, but not before the hold time. */
+static void
+test_conference_active_speaker (void)
+{
+  Fixture f = { 0, };
+  SpeakerLog log = { g_ptr_array_new_with_free_func (g_free),
+                     g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  SpeakerWait w2 = { &f, "ward-02" }, w1 = { &f, "ward-01" };
+  WbTileRect big;
+  gint64 hold_us = (gint64) WB_CONFERENCE_SPEAKER_HOLD_MS * 1000;
+
+  fixture_set_up (&f, WB_LAYOUT_SPEAKER);
+  if (!wb_conference_has_audio_mixer (f.conf)) {
+    g_test_skip ("the mixminus element is missing: no talk detection");
+    fixture_tear_down (&f);
+    return;
+  }
+  g_signal_connect (f.conf, "speaker", G_CALLBACK (on_speaker), &log);
+  f.quiet[0] = f.quiet[2] = TRUE;
+  for (guint i = 0; i < N_WARDS; i++)
+    join_ward (&f, i);
+
+  g_assert_true (test_wait_until (speaker_is, &w2, WAIT_S));
+  g_assert_true (wb_conference_get_tile (f.conf, "ward-02", &big));
+  g_assert_true (big.focus);
+  g_assert_cmpint (big.width, ==, CANVAS_W * 3 / 4);
+  assert_tiles_show_colours (&f, "speaker ward-02");
+
+  /* Hand over at once: the switch waits for the hold time. */
+  test_ward_set_volume (f.wards[1], 0.0);
+  test_ward_set_volume (f.wards[0], 0.3);
+  g_assert_true (test_wait_until (speaker_is, &w1, WAIT_S));
+  assert_tiles_show_colours (&f, "speaker ward-01");
+
+  g_assert_cmpuint (log.ids->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (log.ids, 0), ==, "ward-02");
+  g_assert_cmpstr (g_ptr_array_index (log.ids, 1), ==, "ward-01");
+  g_test_message ("ward-01 took over %.2f s after ward-02 became the speaker",
+                  (g_array_index (log.times, gint64, 1) - g_array_index (log.times, gint64, 0)) / 1e6);
+  g_assert_cmpint (g_array_index (log.times, gint64, 1) - g_array_index (log.times, gint64, 0),
+                   >=, hold_us);
+
+  /* Silence keeps the last speaker. */
+  test_ward_set_volume (f.wards[0], 0.0);
+  test_run_for (2.0);
+  g_assert_cmpstr (wb_conference_get_speaker (f.conf), ==, "ward-01");
+  g_assert_cmpuint (log.ids->len, ==, 2);
+
+  fixture_tear_down (&f);
+  g_ptr_array_unref (log.ids);
+  g_array_unref (log.times);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -942,6 +1054,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
+  g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);
   g_test_add_func ("/conference/leave-rejoin", test_conference_leave_rejoin);

@@ -24,6 +24,7 @@ struct _TestWard {
 
   GstElement *rx;          /* receive pipeline */
   GstElement *tx;          /* send pipeline, NULL until started */
+  double volume;           /* of the tone, for the next start too */
 
   GMutex lock;             /* guards the received media below */
   gint16 ring[AUDIO_RING];
@@ -157,6 +158,7 @@ test_ward_new (const char *id,
   ward->id = g_strdup (id);
   ward->tone_hz = tone_hz;
   ward->colour = argb_colour;
+  ward->volume = 0.3;
   g_mutex_init (&ward->lock);
 
   ward->audio_socket = test_bind_even_port (&ward->audio_port);
@@ -232,7 +234,7 @@ test_ward_start_sending (TestWard *ward,
 
   g_assert_null (ward->tx);
   desc = g_strdup_printf (
-      "audiotestsrc is-live=true wave=sine freq=%f volume=0.3 samplesperbuffer=960 ! "
+      "audiotestsrc name=tone is-live=true wave=sine freq=%f volume=%f samplesperbuffer=960 ! "
       "audio/x-raw,format=S16LE,rate=48000,channels=1 ! opusenc bitrate=64000 ! "
       "rtpopuspay pt=111 ! valve name=avalve ! udpsink host=127.0.0.1 port=%u sync=false async=false "
       "videotestsrc is-live=true pattern=solid-color foreground-color=0x%08x ! "
@@ -240,7 +242,7 @@ test_ward_start_sending (TestWard *ward,
       "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 bitrate=200 ! "
       "rtph264pay pt=96 config-interval=-1 ! valve name=vvalve ! "
       "udpsink host=127.0.0.1 port=%u sync=false async=false",
-      ward->tone_hz, hub_audio_port, ward->colour, hub_video_port);
+      ward->tone_hz, ward->volume, hub_audio_port, ward->colour, hub_video_port);
   ward->tx = gst_parse_launch (desc, &error);
   g_assert_no_error (error);
   g_assert_cmpint (gst_element_set_state (ward->tx, GST_STATE_PLAYING), !=,
@@ -254,6 +256,19 @@ test_ward_stop_sending (TestWard *ward)
     return;
   gst_element_set_state (ward->tx, GST_STATE_NULL);
   g_clear_pointer (&ward->tx, gst_object_unref);
+}
+
+void
+test_ward_set_volume (TestWard *ward,
+                      double    volume)
+{
+  g_autoptr (GstElement) tone = NULL;
+
+  ward->volume = volume;
+  if (ward->tx == NULL)
+    return;
+  tone = get_by_name (ward->tx, "tone");
+  g_object_set (tone, "volume", volume, NULL);
 }
 
 void

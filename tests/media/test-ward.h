@@ -32,6 +32,10 @@ void  test_ward_start_sending (TestWard *ward,
                                guint     hub_video_port);
 /* Tears the send pipeline down (the box leaves). */
 void  test_ward_stop_sending  (TestWard *ward);
+/* Loudness of the tone sent, 0.0 (silence) to 1.0; 0.3 by default.  Set
+ * before test_ward_start_sending(), it applies from the first sample. */
+void  test_ward_set_volume    (TestWard *ward,
+                               double    volume);
 /* Stops/resumes sending without tearing anything down (a cut cable). */
 void  test_ward_set_sending   (TestWard *ward,
                                gboolean  sending);
