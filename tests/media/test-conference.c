@@ -38,11 +38,25 @@ typedef struct {
   TestWard *wards[N_WARDS];
 } Fixture;
 
+/*
+ * The test configuration: ward-01..03 as Opus/H.264 agents, or with
+ * @legacy ward-02 as a PCMA/VP8 agent and ward-03 as a static PCMU box at
+ * 127.0.0.1 listening on @static_audio/@static_video.
+ */
 static WbConfig *
-make_config_in (const char *state_dir)
+make_config_full (const char *state_dir,
+                  gboolean    legacy,
+                  guint       static_audio,
+                  guint       static_video)
 {
   /* A port range of its own per run: the kernel arbitrates anyway. */
   guint min = 20000 + 2 * (guint) g_random_int_range (0, 10000);
+  g_autofree char *ward2 = legacy
+      ? g_strdup ("audio-codec=pcma\nvideo-codec=vp8\n") : g_strdup ("");
+  g_autofree char *ward3 = legacy
+      ? g_strdup_printf ("mode=static\naudio-codec=pcmu\naddress=127.0.0.1\n"
+                         "audio-port=%u\nvideo-port=%u\n", static_audio, static_video)
+      : g_strdup ("mode=agent\ntoken=t-ward-03-abcdef\n");
   g_autofree char *data = g_strdup_printf (
       "[hub]\nrtp-port-min=%u\nrtp-port-max=%u\n"
       "[media]\nwidth=%u\nheight=%u\nframerate=10\nvideo-bitrate-kbps=400\n"
@@ -50,15 +64,21 @@ make_config_in (const char *state_dir)
       "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
-      "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n"
-      "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\nmode=agent\ntoken=t-ward-03-abcdef\n",
-      min, min + 999, CANVAS_W, CANVAS_H, state_dir);
+      "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
+      "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
+      min, min + 999, CANVAS_W, CANVAS_H, state_dir, ward2, ward3);
   g_autoptr (GError) error = NULL;
   WbConfig *config = wb_config_load_from_data ("test.conf", data, -1, NULL, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (config);
   return config;
+}
+
+static WbConfig *
+make_config_in (const char *state_dir)
+{
+  return make_config_full (state_dir, FALSE, 0, 0);
 }
 
 static WbConfig *
@@ -91,13 +111,21 @@ join_ward (Fixture *f,
 
   g_assert_nonnull (ep);
   if (f->wards[i] == NULL)
-    f->wards[i] = test_ward_new (ids[i], tones[i], colours[i]);
+    f->wards[i] = test_ward_new_full (ids[i], tones[i], colours[i],
+                                      wb_audio_codec_to_string (ep->audio_codec),
+                                      wb_video_codec_to_string (ep->video_codec));
   if (f->quiet[i])
     test_ward_set_volume (f->wards[i], 0.0);
-  g_assert_true (wb_conference_add_endpoint (f->conf, ep, "127.0.0.1",
-                                             test_ward_get_audio_port (f->wards[i]),
-                                             test_ward_get_video_port (f->wards[i]),
-                                             &info, &error));
+  if (ep->mode == WB_ENDPOINT_MODE_STATIC) {
+    /* A static box: its address and ports come from the config. */
+    g_assert_cmpuint (ep->audio_port, ==, test_ward_get_audio_port (f->wards[i]));
+    g_assert_true (wb_conference_add_endpoint (f->conf, ep, NULL, 0, 0, &info, &error));
+  } else {
+    g_assert_true (wb_conference_add_endpoint (f->conf, ep, "127.0.0.1",
+                                               test_ward_get_audio_port (f->wards[i]),
+                                               test_ward_get_video_port (f->wards[i]),
+                                               &info, &error));
+  }
   g_assert_no_error (error);
   g_assert_nonnull (info);
   g_assert_cmpuint (info->hub_audio_port % 2, ==, 0);
@@ -1047,6 +1075,32 @@ test_conference_active_speaker (void)
   g_array_unref (log.times);
 }
 
+/* ward-02 speaks PCMA and sends VP8; ward-03 is a static PCMU box joined
+ * from its configuration alone.  Everyone still sees every colour and
+ * hears the right mix-minus, each in its own codec. */
+static void
+test_conference_legacy_codecs_and_static (void)
+{
+  Fixture f = { 0, };
+
+  f.wards[0] = test_ward_new_full (ids[0], tones[0], colours[0], "opus", "h264");
+  f.wards[1] = test_ward_new_full (ids[1], tones[1], colours[1], "pcma", "vp8");
+  f.wards[2] = test_ward_new_full (ids[2], tones[2], colours[2], "pcmu", "h264");
+  f.config = make_config_full ("/nonexistent", TRUE, test_ward_get_audio_port (f.wards[2]),
+                               test_ward_get_video_port (f.wards[2]));
+  g_assert_cmpint (wb_config_find_endpoint (f.config, "ward-03")->mode, ==,
+                   WB_ENDPOINT_MODE_STATIC);
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  for (guint i = 0; i < N_WARDS; i++)
+    join_ward (&f, i);
+
+  assert_tiles_show_colours (&f, "legacy codecs");
+  if (wb_conference_has_audio_mixer (f.conf))
+    assert_mix_minus (&f);
+
+  fixture_tear_down (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1054,6 +1108,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
+  g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);

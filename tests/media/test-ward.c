@@ -16,6 +16,8 @@ struct _TestWard {
   char *id;
   double tone_hz;
   guint32 colour;
+  char *audio_codec;
+  char *video_codec;
 
   GSocket *audio_socket;
   GSocket *video_socket;
@@ -146,6 +148,49 @@ test_ward_new (const char *id,
                double      tone_hz,
                guint32     argb_colour)
 {
+  return test_ward_new_full (id, tone_hz, argb_colour, "opus", "h264");
+}
+
+static const char *
+audio_rx_desc (const char *codec)
+{
+  if (g_str_equal (codec, "pcma"))
+    return "application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMA,payload=8\" ! "
+        "rtpjitterbuffer latency=60 ! rtppcmadepay ! alawdec";
+  if (g_str_equal (codec, "pcmu"))
+    return "application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0\" ! "
+        "rtpjitterbuffer latency=60 ! rtppcmudepay ! mulawdec";
+  return "application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111\" ! "
+      "rtpjitterbuffer latency=60 ! rtpopusdepay ! opusdec";
+}
+
+static const char *
+audio_tx_desc (const char *codec)
+{
+  if (g_str_equal (codec, "pcma"))
+    return "audioresample ! audio/x-raw,rate=8000 ! alawenc ! rtppcmapay";
+  if (g_str_equal (codec, "pcmu"))
+    return "audioresample ! audio/x-raw,rate=8000 ! mulawenc ! rtppcmupay";
+  return "opusenc bitrate=64000 ! rtpopuspay pt=111";
+}
+
+static const char *
+video_tx_desc (const char *codec)
+{
+  if (g_str_equal (codec, "vp8"))
+    return "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=10 target-bitrate=200000 ! "
+        "rtpvp8pay pt=97";
+  return "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 bitrate=200 ! "
+      "rtph264pay pt=96 config-interval=-1";
+}
+
+TestWard *
+test_ward_new_full (const char *id,
+                    double      tone_hz,
+                    guint32     argb_colour,
+                    const char *audio_codec,
+                    const char *video_codec)
+{
   TestWard *ward = g_new0 (TestWard, 1);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) asrc = NULL;
@@ -154,8 +199,11 @@ test_ward_new (const char *id,
   g_autoptr (GstElement) vsink = NULL;
   GstAppSinkCallbacks audio_cb = { .new_sample = on_audio_sample };
   GstAppSinkCallbacks video_cb = { .new_sample = on_video_sample };
+  g_autofree char *rx_desc = NULL;
 
   ward->id = g_strdup (id);
+  ward->audio_codec = g_strdup (audio_codec);
+  ward->video_codec = g_strdup (video_codec);
   ward->tone_hz = tone_hz;
   ward->colour = argb_colour;
   ward->volume = 0.3;
@@ -164,15 +212,15 @@ test_ward_new (const char *id,
   ward->audio_socket = test_bind_even_port (&ward->audio_port);
   ward->video_socket = test_bind_even_port (&ward->video_port);
 
-  ward->rx = gst_parse_launch (
-      "udpsrc name=asrc caps=\"application/x-rtp,media=audio,clock-rate=48000,"
-      "encoding-name=OPUS,payload=111\" ! rtpjitterbuffer latency=60 ! rtpopusdepay ! opusdec ! "
+  rx_desc = g_strdup_printf (
+      "udpsrc name=asrc caps=\"%s ! "
       "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
       "appsink name=asink sync=false "
       "udpsrc name=vsrc caps=\"application/x-rtp,media=video,clock-rate=90000,"
       "encoding-name=H264,payload=96\" ! rtpjitterbuffer latency=60 ! rtph264depay ! "
       "avdec_h264 ! videoconvert ! video/x-raw,format=RGB ! appsink name=vsink sync=false "
-      "max-buffers=2 drop=true", &error);
+      "max-buffers=2 drop=true", audio_rx_desc (audio_codec));
+  ward->rx = gst_parse_launch (rx_desc, &error);
   g_assert_no_error (error);
 
   asrc = get_by_name (ward->rx, "asrc");
@@ -208,6 +256,8 @@ test_ward_free (TestWard *ward)
   if (ward->last_frame != NULL)
     gst_sample_unref (ward->last_frame);
   g_mutex_clear (&ward->lock);
+  g_free (ward->audio_codec);
+  g_free (ward->video_codec);
   g_free (ward->id);
   g_free (ward);
 }
@@ -235,14 +285,13 @@ test_ward_start_sending (TestWard *ward,
   g_assert_null (ward->tx);
   desc = g_strdup_printf (
       "audiotestsrc name=tone is-live=true wave=sine freq=%f volume=%f samplesperbuffer=960 ! "
-      "audio/x-raw,format=S16LE,rate=48000,channels=1 ! opusenc bitrate=64000 ! "
-      "rtpopuspay pt=111 ! valve name=avalve ! udpsink host=127.0.0.1 port=%u sync=false async=false "
+      "audio/x-raw,format=S16LE,rate=48000,channels=1 ! %s ! "
+      "valve name=avalve ! udpsink host=127.0.0.1 port=%u sync=false async=false "
       "videotestsrc is-live=true pattern=solid-color foreground-color=0x%08x ! "
-      "video/x-raw,format=I420,width=160,height=90,framerate=10/1 ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 bitrate=200 ! "
-      "rtph264pay pt=96 config-interval=-1 ! valve name=vvalve ! "
+      "video/x-raw,format=I420,width=160,height=90,framerate=10/1 ! %s ! valve name=vvalve ! "
       "udpsink host=127.0.0.1 port=%u sync=false async=false",
-      ward->tone_hz, ward->volume, hub_audio_port, ward->colour, hub_video_port);
+      ward->tone_hz, ward->volume, audio_tx_desc (ward->audio_codec), hub_audio_port,
+      ward->colour, video_tx_desc (ward->video_codec), hub_video_port);
   ward->tx = gst_parse_launch (desc, &error);
   g_assert_no_error (error);
   g_assert_cmpint (gst_element_set_state (ward->tx, GST_STATE_PLAYING), !=,

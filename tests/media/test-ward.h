@@ -16,10 +16,17 @@ G_BEGIN_DECLS
 
 typedef struct _TestWard TestWard;
 
-/* Binds the receive ports and starts receiving. */
+/* Binds the receive ports and starts receiving.  Opus and H.264. */
 TestWard *test_ward_new (const char *id,
                          double      tone_hz,
                          guint32     argb_colour);
+/* Same with the box's codecs: @audio_codec "opus", "pcma" or "pcmu" (both
+ * ways), @video_codec "h264" or "vp8" (what it sends; it receives H.264). */
+TestWard *test_ward_new_full (const char *id,
+                              double      tone_hz,
+                              guint32     argb_colour,
+                              const char *audio_codec,
+                              const char *video_codec);
 void      test_ward_free (TestWard *ward);
 
 guint test_ward_get_audio_port (TestWard *ward);   /* even; RTCP on +1 */
