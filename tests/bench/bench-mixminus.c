@@ -12,16 +12,20 @@
  * Each mixer may queue 40 ms per input (GstAggregator "latency"), as the
  * conference's jitter buffers allow; the same for both graphs.  CPU time
  * is the whole process's (getrusage, user + system) from PLAYING to EOS;
- * outputs go to fakesink sync=false async=false.
+ * outputs go to fakesink sync=false async=false.  The process is pinned to
+ * one CPU (unless --all-cpus): hand-offs between threads then cost the same
+ * from run to run instead of depending on which CPUs the scheduler picks,
+ * for both graphs alike.
  *
  * Usage: bench-mixminus [--seconds S] [--sizes 8,16,32,64] [--queue-ms MS]
- *                       [--skip-naive] [--output FILE]
+ *                       [--all-cpus] [--skip-naive] [--output FILE]
  * The naive graph at N = 64 runs a quarter of S (it is 4032 queues, each a
  * thread); every figure is given per 10 s of audio.
  */
 #include <gst/gst.h>
 
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -298,6 +302,25 @@ run_graph (GraphKind kind, guint n, guint64 n_blocks)
   return cost;
 }
 
+/* Pins this process (and the threads it will start) to the first CPU it
+ * may run on.  Returns that CPU, or -1. */
+static gint
+pin_to_one_cpu (void)
+{
+  cpu_set_t allowed, one;
+
+  if (sched_getaffinity (0, sizeof (allowed), &allowed) != 0)
+    return -1;
+  for (gint cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+    if (!CPU_ISSET (cpu, &allowed))
+      continue;
+    CPU_ZERO (&one);
+    CPU_SET (cpu, &one);
+    return sched_setaffinity (0, sizeof (one), &one) == 0 ? cpu : -1;
+  }
+  return -1;
+}
+
 static gint
 compare_doubles (gconstpointer a, gconstpointer b)
 {
@@ -325,6 +348,8 @@ main (int argc, char **argv)
   gdouble seconds = 30.0;
   gboolean skip_naive = FALSE;
   gint queue_ms = 40;
+  gboolean all_cpus = FALSE;
+  gint cpu = -1;
   g_autofree gchar *sizes_arg = NULL;
   g_autofree gchar *output = NULL;
   g_auto (GStrv) sizes = NULL;
@@ -339,6 +364,8 @@ main (int argc, char **argv)
         "Party counts, comma separated (default 8,16,32,64)", "LIST"},
     {"queue-ms", 'q', 0, G_OPTION_ARG_INT, &queue_ms,
         "Input each mixer may queue per pad, in ms (default 40)", "MS"},
+    {"all-cpus", 0, 0, G_OPTION_ARG_NONE, &all_cpus,
+        "Do not pin the process to one CPU", NULL},
     {"skip-naive", 0, 0, G_OPTION_ARG_NONE, &skip_naive,
         "Only run mixminus and the baseline (for profiling)", NULL},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -355,6 +382,8 @@ main (int argc, char **argv)
     g_printerr ("%s\n", error->message);
     return 2;
   }
+  if (!all_cpus)
+    cpu = pin_to_one_cpu ();
   GST_PLUGIN_STATIC_REGISTER (wardbridge);
   queue_ns = (guint64) MAX (queue_ms, 0) * GST_MSECOND;
 
@@ -364,7 +393,8 @@ main (int argc, char **argv)
       "feed_cpu_s_per_10s\tnaive_cpu_s_per_10s\tmixminus_cpu_s_per_10s\t"
       "ratio\tmixminus_growth\tnaive_wall_s\n");
   g_print ("CPU seconds per 10 s of audio (feeding the inputs taken off); "
-      "mixminus over %.1f s of audio, best of 3\n", seconds);
+      "mixminus over %.1f s of audio, best of 3; %s\n", seconds,
+      cpu >= 0 ? "pinned to one CPU" : "all CPUs");
   g_print ("%4s %8s %10s %12s %12s %10s %14s\n", "N", "feed", "naive",
       "naive audio", "mixminus", "naive/", "mixminus(N)/");
   g_print ("%4s %8s %10s %12s %12s %10s %14s\n", "", "CPU s", "CPU s",
