@@ -380,7 +380,7 @@ free_outputs (GArray * outputs)
 /* --- events on the extra source pads ------------------------------------ */
 
 static GstEvent *
-make_stream_start (GstMixMinus * self, GstPad * srcpad, GstEvent * main_start)
+make_stream_start (GstPad * srcpad, GstEvent * main_start)
 {
   const gchar *main_id = NULL;
   g_autofree gchar *stream_id = NULL;
@@ -403,28 +403,22 @@ make_stream_start (GstMixMinus * self, GstPad * srcpad, GstEvent * main_start)
   return event;
 }
 
-typedef struct
-{
-  GstMixMinus *self;
-  GstPad *srcpad;
-} CopyData;
-
 static gboolean
 copy_sticky_event (GstPad * main_src, GstEvent ** event, gpointer user_data)
 {
-  CopyData *data = user_data;
+  GstPad *srcpad = user_data;
 
   switch (GST_EVENT_TYPE (*event)) {
     case GST_EVENT_STREAM_START:{
-      GstEvent *start = make_stream_start (data->self, data->srcpad, *event);
-      gst_pad_store_sticky_event (data->srcpad, start);
+      GstEvent *start = make_stream_start (srcpad, *event);
+      gst_pad_store_sticky_event (srcpad, start);
       gst_event_unref (start);
       break;
     }
     case GST_EVENT_EOS:
       break;
     default:
-      gst_pad_store_sticky_event (data->srcpad, *event);
+      gst_pad_store_sticky_event (srcpad, *event);
       break;
   }
 
@@ -436,13 +430,11 @@ copy_sticky_event (GstPad * main_src, GstEvent ** event, gpointer user_data)
 static void
 sync_src_pad (GstMixMinus * self, GstMixMinusSrcPad * srcpad)
 {
-  CopyData data = { self, GST_PAD (srcpad) };
-
   if (g_atomic_int_get (&srcpad->synced))
     return;
 
   gst_pad_sticky_events_foreach (GST_AGGREGATOR_SRC_PAD (self),
-      copy_sticky_event, &data);
+      copy_sticky_event, srcpad);
   g_atomic_int_set (&srcpad->synced, TRUE);
 }
 
@@ -466,7 +458,7 @@ main_src_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       case GST_EVENT_STREAM_START:
         if (g_atomic_int_get (&srcpad->synced))
           gst_pad_push_event (GST_PAD (srcpad),
-              make_stream_start (self, GST_PAD (srcpad), event));
+              make_stream_start (GST_PAD (srcpad), event));
         break;
       case GST_EVENT_EOS:
         sync_src_pad (self, srcpad);
