@@ -318,8 +318,6 @@ main (int argc, char **argv)
   settings.simulate = simulate;
   if (settings.tone_hz == 0)
     settings.tone_hz = wb_agent_media_tone_for_ward (ward);
-  if (settings.label == NULL)
-    settings.label = g_strdup (ward);
   if (simulate)
     settings.framerate = MIN (settings.framerate, SIMULATE_MAX_FRAMERATE);
 

@@ -68,6 +68,7 @@ struct _WbAgentMedia {
   GObject parent_instance;
 
   WbMediaSettings settings;
+  char *default_label;      /* used when settings.label is NULL */
   /* Bound once, kept across meetings: [0] audio RTP, [1] audio RTCP,
    * [2] video RTP, [3] video RTCP. */
   GSocket *sockets[4];
@@ -205,12 +206,12 @@ wb_agent_media_get_video_port (WbAgentMedia *self)
 }
 
 void
-wb_agent_media_set_label (WbAgentMedia *self,
-                          const char   *label)
+wb_agent_media_set_default_label (WbAgentMedia *self,
+                                  const char   *label)
 {
   g_return_if_fail (WB_IS_AGENT_MEDIA (self));
-  g_free (self->settings.label);
-  self->settings.label = g_strdup (label);
+  g_free (self->default_label);
+  self->default_label = g_strdup (label);
 }
 
 /* ---- The pipeline's description ------------------------------------- */
@@ -557,7 +558,9 @@ wb_agent_media_start (WbAgentMedia      *self,
              "host", join->hub_host, "port", (gint) join->hub_video_port + 1, NULL);
   /* Text from the hub and the config goes in as properties, never
    * through the description. */
-  set_named (pipeline, "label", "text", s->label != NULL ? s->label : "", NULL);
+  set_named (pipeline, "label", "text",
+             s->label != NULL ? s->label : self->default_label != NULL ? self->default_label : "",
+             NULL);
   set_named (pipeline, "camera", "device", s->camera, NULL);
   if (s->microphone != NULL && (device = strchr (s->microphone, ':')) != NULL)
     set_named (pipeline, "mic", "device", device + 1, NULL);
@@ -645,6 +648,7 @@ wb_agent_media_finalize (GObject *object)
   WbAgentMedia *self = WB_AGENT_MEDIA (object);
 
   wb_media_settings_clear (&self->settings);
+  g_free (self->default_label);
   g_mutex_clear (&self->stats_lock);
   G_OBJECT_CLASS (wb_agent_media_parent_class)->finalize (object);
 }

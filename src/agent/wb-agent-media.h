@@ -27,7 +27,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   gboolean simulate;
-  char *label;            /* simulate: the text on the picture (the ward's name) */
+  char *label;            /* simulate: the text on the picture; NULL: the default label */
   guint tone_hz;          /* simulate: the tone's frequency */
   char *camera;           /* a V4L2 device, "/dev/video0" */
   char *microphone;       /* "auto", "pulse:NAME" or "alsa:DEVICE" */
@@ -75,9 +75,10 @@ gboolean wb_agent_media_bind (WbAgentMedia  *self,
 guint    wb_agent_media_get_audio_port (WbAgentMedia *self);
 guint    wb_agent_media_get_video_port (WbAgentMedia *self);
 
-/* Changes the label of the next meeting (the hub knows the ward's name). */
-void     wb_agent_media_set_label (WbAgentMedia *self,
-                                   const char   *label);
+/* The label shown when the settings name none: the ward's name as the
+ * hub knows it.  Applies from the next meeting. */
+void     wb_agent_media_set_default_label (WbAgentMedia *self,
+                                           const char   *label);
 
 /* Builds the meeting's pipeline for @join and sets it playing; a running
  * one is stopped first. */

@@ -7,6 +7,7 @@
 #include "wb-agent.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "client/wb-event-stream.h"
 #include "wb-backoff.h"
@@ -14,6 +15,8 @@
 
 /* How long a stopping agent waits for the hub to take its leave. */
 #define LEAVE_TIMEOUT_S 3
+/* How often a meeting's reception is reported in the log. */
+#define STATS_INTERVAL_S 60
 
 struct _WbAgent {
   GObject parent_instance;
@@ -35,6 +38,8 @@ struct _WbAgent {
   guint check_source;
   guint check_interval_s;
   guint leave_source;
+  guint stats_source;
+  WbMediaStats last_stats;    /* at the last report */
 
   GCancellable *cancellable;  /* every call to the hub; renewed on retry */
   gboolean check_in_flight;
@@ -221,6 +226,8 @@ enter_failed (WbAgent     *self,
   wb_event_stream_stop (self->stream);
   wb_agent_media_stop (self->media);
   g_clear_handle_id (&self->check_source, g_source_remove);
+  g_clear_handle_id (&self->stats_source, g_source_remove);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_pointer (&self->conference, g_free);
   wb_agent_enter (self, WB_AGENT_STATE_FAILED, "%s", reason);
 }
@@ -373,8 +380,7 @@ join (WbAgent    *self,
     enter_failed (self, WB_AGENT_EXIT_MEDIA, reason);
     return;
   }
-  if (self->name != NULL)
-    wb_agent_media_set_label (self->media, self->name);
+  wb_agent_media_set_default_label (self->media, self->name != NULL ? self->name : self->ward);
 
   g_free (self->conference);
   self->conference = g_strdup (conference);
@@ -560,6 +566,33 @@ on_media_error (WbAgentMedia *media,
   enter_failed (self, WB_AGENT_EXIT_MEDIA, reason);
 }
 
+/* What was received since the last report, in plain words: the operator
+ * of a headless box sees that the meeting reaches it. */
+static gboolean
+on_stats_timer (gpointer user_data)
+{
+  WbAgent *self = user_data;
+  WbMediaStats now;
+
+  if (!wb_agent_media_is_running (self->media))
+    return G_SOURCE_CONTINUE;
+  wb_agent_media_get_stats (self->media, &now);
+  if (now.audio_packets < self->last_stats.audio_packets ||
+      now.video_packets < self->last_stats.video_packets)
+    memset (&self->last_stats, 0, sizeof self->last_stats);   /* a new meeting */
+  if (now.audio_packets == self->last_stats.audio_packets &&
+      now.video_packets == self->last_stats.video_packets)
+    g_message ("%s: nothing received from the hub in the last %u s", self->ward, STATS_INTERVAL_S);
+  else
+    g_message ("%s: received %" G_GUINT64_FORMAT " kB in the last %u s "
+               "(%" G_GUINT64_FORMAT " audio frames, %" G_GUINT64_FORMAT " video frames)",
+               self->ward, (now.bytes - self->last_stats.bytes) / 1000, STATS_INTERVAL_S,
+               now.audio_frames - self->last_stats.audio_frames,
+               now.video_frames - self->last_stats.video_frames);
+  self->last_stats = now;
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- Public ----------------------------------------------------------- */
 
 void
@@ -568,12 +601,14 @@ wb_agent_start (WbAgent *self)
   g_return_if_fail (WB_IS_AGENT (self));
   g_return_if_fail (self->state == WB_AGENT_STATE_IDLE);
 
+  self->stats_source = g_timeout_add_seconds (STATS_INTERVAL_S, on_stats_timer, self);
   connect_to_hub (self);
 }
 
 static void
 finish_stop (WbAgent *self)
 {
+  g_clear_handle_id (&self->stats_source, g_source_remove);
   g_clear_handle_id (&self->leave_source, g_source_remove);
   g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_handle_id (&self->check_source, g_source_remove);
@@ -687,6 +722,7 @@ wb_agent_dispose (GObject *object)
 {
   WbAgent *self = WB_AGENT (object);
 
+  g_clear_handle_id (&self->stats_source, g_source_remove);
   g_clear_handle_id (&self->leave_source, g_source_remove);
   g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_handle_id (&self->check_source, g_source_remove);

@@ -14,6 +14,7 @@
 #include "wb-build-config.h"
 #include "wb-ctl-commands.h"
 #include "wb-ctl-table.h"
+#include "wb-ctl-time.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 
@@ -87,24 +88,42 @@ print_refusal (const GError *error)
     }
   }
 
-  /* Booking clashes: [{"endpoint","booking","title",...}]. */
+  /* Booking clashes: [{"booking","title","start","end","endpoints":[...]}]. */
   node = problem != NULL ? json_object_get_member (problem, "conflicts") : NULL;
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node)) {
     JsonArray *conflicts = json_node_get_array (node);
 
     for (guint i = 0; i < json_array_get_length (conflicts); i++) {
       JsonObject *c = json_array_get_object_element (conflicts, i);
-      g_autofree char *ward = NULL;
-      g_autofree char *booking = NULL;
-      g_autofree char *title = NULL;
+      g_autoptr (GString) line = g_string_new ("  clashes with booking ");
+      g_autofree char *text = NULL;
+      g_autofree char *start = NULL;
+      g_autofree char *end = NULL;
+      JsonNode *wards;
 
       if (c == NULL)
         continue;
-      ward = wb_ctl_sanitize (json_object_get_string_member_with_default (c, "endpoint", "?"));
-      booking = wb_ctl_sanitize (json_object_get_string_member_with_default (c, "booking", "?"));
-      title = wb_ctl_sanitize (json_object_get_string_member_with_default (c, "title", ""));
-      fprintf (stderr, "  %s is already in booking %s%s%s%s\n", ward, booking,
-               *title != '\0' ? " “" : "", title, *title != '\0' ? "”" : "");
+      g_string_append (line, json_object_get_string_member_with_default (c, "booking", "?"));
+      if (json_object_get_string_member_with_default (c, "title", NULL) != NULL)
+        g_string_append_printf (line, " “%s”", json_object_get_string_member (c, "title"));
+      start = wb_ctl_format_local (json_object_get_string_member_with_default (c, "start", NULL));
+      end = wb_ctl_format_local (json_object_get_string_member_with_default (c, "end", NULL));
+      if (*start != '\0' && *end != '\0')
+        g_string_append_printf (line, ", %s to %s", start, end);
+      wards = json_object_get_member (c, "endpoints");
+      if (wards != NULL && JSON_NODE_HOLDS_ARRAY (wards)) {
+        JsonArray *array = json_node_get_array (wards);
+
+        g_string_append (line, ", wards");
+        for (guint k = 0; k < json_array_get_length (array); k++)
+          g_string_append_printf (line, "%s%s", k > 0 ? ", " : " ",
+                                  json_array_get_string_element (array, k) != NULL ?
+                                  json_array_get_string_element (array, k) : "?");
+      } else if (json_object_get_string_member_with_default (c, "endpoint", NULL) != NULL) {
+        g_string_append_printf (line, ", ward %s", json_object_get_string_member (c, "endpoint"));
+      }
+      text = wb_ctl_sanitize (line->str);
+      fprintf (stderr, "%s\n", text);
     }
   }
 }

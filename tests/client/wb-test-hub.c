@@ -413,17 +413,25 @@ serve_booking_post (WbTestHub *hub, SoupServerMessage *msg, JsonObject *body)
     for (guint k = 0; wards[k] != NULL; k++) {
       if (g_strv_contains ((const char *const *) other->wards, wards[k])) {
         JsonObject *conflict = json_object_new ();
+        JsonArray *clashing = json_array_new ();
+        g_autofree char *other_start = g_date_time_format_iso8601 (other->start);
+        g_autofree char *other_end = g_date_time_format_iso8601 (other->end);
 
-        json_object_set_string_member (conflict, "endpoint", wards[k]);
+        json_array_add_string_element (clashing, wards[k]);
         json_object_set_string_member (conflict, "booking", other->id);
         json_object_set_string_member (conflict, "title", other->title);
+        json_object_set_string_member (conflict, "start", other_start);
+        json_object_set_string_member (conflict, "end", other_end);
+        json_object_set_array_member (conflict, "endpoints", clashing);
         json_array_add_object_element (conflicts, conflict);
+        break;
       }
     }
   }
   if (json_array_get_length (conflicts) > 0) {
     JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-    const char *ward = json_object_get_string_member (json_array_get_object_element (conflicts, 0), "endpoint");
+    JsonObject *first = json_array_get_object_element (conflicts, 0);
+    const char *ward = json_array_get_string_element (json_object_get_array_member (first, "endpoints"), 0);
     g_autofree char *detail = g_strdup_printf ("%s is already booked in an overlapping slot", ward);
 
     json_node_set_array (node, conflicts);

@@ -306,7 +306,7 @@ test_program_bookings (void)
   g_assert_cmpstr (run.out, ==, "");
   g_assert_cmpstr (run.err, ==,
                    "wardbridgectl: the hub refused: Conflict (409): ward-08 is already booked in an overlapping slot\n"
-                   "  ward-08 is already in booking b-1 “Họp giao ban”\n");
+                   "  clashes with booking b-1 “Họp giao ban”, 2026-12-01 09:00 +07 to 2026-12-01 10:30 +07, wards ward-08\n");
 
   CTL (&run, "--url", url, "--token", "sched-token", "--json", "bookings");
   g_assert_cmpint (run.status, ==, 0);
