@@ -19,6 +19,7 @@
 #include <gst/video/video.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/random.h>
 
 #include "media/wb-port-allocator.h"
 #include "media/wb-recorder.h"
@@ -110,6 +111,7 @@ wb_join_info_free (WbJoinInfo *info)
   g_free (info->conference_id);
   g_free (info->endpoint_id);
   g_free (info->hub_host);
+  g_free (info->srtp_suite);
   g_free (info->srtp_key);
   g_free (info->sdp);
   g_free (info);
@@ -912,6 +914,30 @@ slot_plug (WbConference  *self,
   return TRUE;
 }
 
+/* A fresh SRTP master key from the kernel's CSPRNG. */
+static GBytes *
+make_srtp_key (GError **error)
+{
+  guint8 key[WB_SRTP_MASTER_KEY_LEN];
+  gsize got = 0;
+
+  while (got < sizeof (key)) {
+    gssize n = getrandom (key + got, sizeof (key) - got, 0);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "no random bytes for an SRTP key: %s", g_strerror (saved));
+      return NULL;
+    }
+    got += (gsize) n;
+  }
+  return g_bytes_new (key, sizeof (key));
+}
+
 static gboolean
 check_running (WbConference  *self,
                GError       **error)
@@ -938,6 +964,8 @@ wb_conference_add_endpoint (WbConference            *self,
   g_autoptr (GError) local_error = NULL;
   GSocket *sockets[WB_N_SOCKETS] = { NULL, };
   guint base_port = 0;
+  g_autoptr (GBytes) srtp_key = NULL;
+  g_autofree char *srtp_key_b64 = NULL;
   WbParticipant *participant;
   Slot *slot;
 
@@ -991,9 +1019,15 @@ wb_conference_add_endpoint (WbConference            *self,
     return FALSE;
   }
 
-  participant = wb_participant_new (endpoint, remote, audio_port, video_port, sockets,
-                                    base_port, self->config->jitter_ms,
-                                    self->config->audio_bitrate_kbps, &local_error);
+  if (endpoint->srtp)
+    srtp_key = make_srtp_key (&local_error);
+  if (endpoint->srtp && srtp_key == NULL)
+    participant = NULL;
+  else
+    participant = wb_participant_new (endpoint, remote, audio_port, video_port, sockets,
+                                      base_port, self->config->jitter_ms,
+                                      self->config->audio_bitrate_kbps, srtp_key, srtp_key,
+                                      &local_error);
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
     if (participant == NULL)
       g_socket_close (sockets[i], NULL);
@@ -1025,6 +1059,9 @@ wb_conference_add_endpoint (WbConference            *self,
             self->id, endpoint->id, remote_address, base_port, base_port + 3,
             audio_port, video_port);
 
+  if (srtp_key != NULL)
+    srtp_key_b64 = g_base64_encode (g_bytes_get_data (srtp_key, NULL), g_bytes_get_size (srtp_key));
+
   if (out_info != NULL) {
     WbJoinInfo *info = g_new0 (WbJoinInfo, 1);
     WbSdpParams sdp = {
@@ -1036,6 +1073,7 @@ wb_conference_add_endpoint (WbConference            *self,
       .audio_codec = endpoint->audio_codec,
       .audio_bitrate_kbps = self->config->audio_bitrate_kbps,
       .video_port = video_port,
+      .srtp_key = srtp_key_b64,
     };
 
     info->conference_id = g_strdup (self->id);
@@ -1061,6 +1099,10 @@ wb_conference_add_endpoint (WbConference            *self,
     }
     info->video_codec = WB_VIDEO_CODEC_H264;
     info->video_payload_type = WB_PT_H264;
+    if (srtp_key != NULL) {
+      info->srtp_suite = g_strdup (WB_SRTP_SUITE);
+      info->srtp_key = g_strdup (srtp_key_b64);
+    }
     info->sdp = wb_sdp_for_join (&sdp);
     *out_info = info;
   }

@@ -71,7 +71,11 @@ typedef struct {
   guint        audio_clock_rate;
   WbVideoCodec video_codec;         /* what the hub sends: H.264 */
   guint        video_payload_type;
-  char        *srtp_key;            /* NULL: plain RTP (SRTP is not implemented yet) */
+  /* SRTP, for endpoints with srtp=true; NULL for plain RTP.  One master
+   * key (30 bytes of key and salt, base64) made for this join only, used by
+   * both sides in both directions (RFC 4568 SDES; the two SSRCs differ). */
+  char        *srtp_suite;          /* WB_SRTP_SUITE */
+  char        *srtp_key;
   char        *sdp;                 /* what the hub sends to the ward, for any RTP player */
 } WbJoinInfo;
 

@@ -30,6 +30,11 @@ struct _WbParticipant {
   GSocket *sockets[WB_N_SOCKETS];
   WbIngress *ingress;
 
+  GBytes *srtp_send_key;      /* NULL: plain RTP */
+  GBytes *srtp_recv_key;
+  GstElement *srtpdec[2];     /* per session, borrowed (rtpbin holds them) */
+  GstElement *srtpenc;        /* both sessions, borrowed */
+
   GstElement *bin;            /* owned; floating ref sunk */
   GstElement *rtpbin;         /* borrowed from bin */
   GstElement *audio_depay;    /* borrowed from bin */
@@ -139,6 +144,12 @@ add_udpsrc (WbParticipant  *self,
 
   caps = rtcp ? gst_caps_new_empty_simple ("application/x-rtcp")
       : receive_caps (self, index == WB_SOCKET_VIDEO_RTP);
+  if (self->srtp_recv_key != NULL) {
+    /* The same fields, encrypted: srtpdec gives back application/x-rtp. */
+    caps = gst_caps_make_writable (caps);
+    gst_structure_set_name (gst_caps_get_structure (caps, 0),
+                            rtcp ? "application/x-srtcp" : "application/x-srtp");
+  }
   g_object_set (src,
                 "socket", self->sockets[index],
                 "close-socket", FALSE,
@@ -295,6 +306,111 @@ on_rtpbin_pad_added (GstElement *rtpbin,
     GST_WARNING ("%s: cannot link %s to the depayloader", self->id, name);
 }
 
+/* ---- SRTP --------------------------------------------------------------- */
+
+static GstBuffer *
+key_buffer (GBytes *key)
+{
+  return gst_buffer_new_wrapped_bytes (key);
+}
+
+/* srtpdec asks for the key of each new SSRC: the ward has one key for
+ * everything it sends.  Called on a streaming thread; the key is
+ * immutable. */
+static GstCaps *
+on_request_key (GstElement *srtpdec,
+                guint       ssrc,
+                gpointer    user_data)
+{
+  WbParticipant *self = user_data;
+  g_autoptr (GstBuffer) key = key_buffer (self->srtp_recv_key);
+
+  return gst_caps_new_simple ("application/x-srtp",
+                              "srtp-key", GST_TYPE_BUFFER, key,
+                              "srtp-cipher", G_TYPE_STRING, "aes-128-icm",
+                              "srtp-auth", G_TYPE_STRING, "hmac-sha1-80",
+                              "srtcp-cipher", G_TYPE_STRING, "aes-128-icm",
+                              "srtcp-auth", G_TYPE_STRING, "hmac-sha1-80",
+                              NULL);
+}
+
+/* rtpbin asks once for the RTP and once for the RTCP decoder of a session;
+ * both are the same srtpdec.  Transfer full: rtpbin keeps one reference
+ * per request and adds the element to itself once. */
+static GstElement *
+on_request_decoder (GstElement *rtpbin,
+                    guint       session,
+                    gpointer    user_data)
+{
+  WbParticipant *self = user_data;
+
+  if (session >= G_N_ELEMENTS (self->srtpdec))
+    return NULL;
+  if (self->srtpdec[session] != NULL)
+    return gst_object_ref (self->srtpdec[session]);
+
+  self->srtpdec[session] = gst_element_factory_make ("srtpdec", NULL);
+  if (self->srtpdec[session] == NULL) {
+    GST_ERROR ("%s: srtpdec is missing: SRTP media is dropped", self->id);
+    return NULL;
+  }
+  g_signal_connect (self->srtpdec[session], "request-key", G_CALLBACK (on_request_key), self);
+  return self->srtpdec[session];   /* floating */
+}
+
+/* One srtpenc serves both sessions, RTP and RTCP.  rtpbin looks up the
+ * pads rtp_sink_N/rtp_src_N (rtcp_… for RTCP) as static pads, so they are
+ * requested here for session N before the element is handed over. */
+static GstElement *
+request_encoder (WbParticipant *self,
+                 guint          session,
+                 const char    *kind)
+{
+  g_autofree char *pad_name = g_strdup_printf ("%s_sink_%u", kind, session);
+  g_autoptr (GstPad) pad = NULL;
+  gboolean fresh = FALSE;
+
+  if (self->srtpenc == NULL) {
+    g_autoptr (GstBuffer) key = NULL;
+
+    self->srtpenc = gst_element_factory_make ("srtpenc", NULL);
+    if (self->srtpenc == NULL) {
+      GST_ERROR ("%s: srtpenc is missing: nothing can be sent", self->id);
+      return NULL;
+    }
+    key = key_buffer (self->srtp_send_key);
+    g_object_set (self->srtpenc, "key", key, NULL);
+    gst_util_set_object_arg (G_OBJECT (self->srtpenc), "rtp-cipher", "aes-128-icm");
+    gst_util_set_object_arg (G_OBJECT (self->srtpenc), "rtp-auth", "hmac-sha1-80");
+    gst_util_set_object_arg (G_OBJECT (self->srtpenc), "rtcp-cipher", "aes-128-icm");
+    gst_util_set_object_arg (G_OBJECT (self->srtpenc), "rtcp-auth", "hmac-sha1-80");
+    fresh = TRUE;
+  }
+
+  pad = gst_element_request_pad_simple (self->srtpenc, pad_name);
+  if (pad == NULL)
+    GST_ERROR ("%s: srtpenc gave no %s", self->id, pad_name);
+
+  /* Transfer full: the first time the floating reference, then new ones. */
+  return fresh ? self->srtpenc : gst_object_ref (self->srtpenc);
+}
+
+static GstElement *
+on_request_rtp_encoder (GstElement *rtpbin,
+                        guint       session,
+                        gpointer    user_data)
+{
+  return request_encoder (user_data, session, "rtp");
+}
+
+static GstElement *
+on_request_rtcp_encoder (GstElement *rtpbin,
+                         guint       session,
+                         gpointer    user_data)
+{
+  return request_encoder (user_data, session, "rtcp");
+}
+
 /* ---- construction ------------------------------------------------------- */
 
 static gboolean
@@ -325,6 +441,14 @@ build_receive (WbParticipant  *self,
                 "autoremove", TRUE,
                 NULL);
   gst_bin_add (GST_BIN (self->bin), self->rtpbin);
+
+  /* Before any pad is requested: rtpbin asks for these as it makes them. */
+  if (self->srtp_recv_key != NULL) {
+    g_signal_connect (self->rtpbin, "request-rtp-decoder", G_CALLBACK (on_request_decoder), self);
+    g_signal_connect (self->rtpbin, "request-rtcp-decoder", G_CALLBACK (on_request_decoder), self);
+    g_signal_connect (self->rtpbin, "request-rtp-encoder", G_CALLBACK (on_request_rtp_encoder), self);
+    g_signal_connect (self->rtpbin, "request-rtcp-encoder", G_CALLBACK (on_request_rtcp_encoder), self);
+  }
 
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
     srcs[i] = add_udpsrc (self, i, error);
@@ -493,6 +617,8 @@ wb_participant_new (const WbEndpointConfig *endpoint,
                     guint                   hub_base_port,
                     guint                   jitter_ms,
                     guint                   audio_bitrate_kbps,
+                    GBytes                 *srtp_send_key,
+                    GBytes                 *srtp_recv_key,
                     GError                **error)
 {
   g_autoptr (WbParticipant) self = NULL;
@@ -502,7 +628,15 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   g_return_val_if_fail (endpoint != NULL && endpoint->id != NULL, NULL);
   g_return_val_if_fail (G_IS_INET_ADDRESS (remote), NULL);
   g_return_val_if_fail (sockets != NULL, NULL);
+  g_return_val_if_fail ((srtp_send_key == NULL) == (srtp_recv_key == NULL), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((srtp_send_key != NULL && g_bytes_get_size (srtp_send_key) != WB_SRTP_MASTER_KEY_LEN) ||
+      (srtp_recv_key != NULL && g_bytes_get_size (srtp_recv_key) != WB_SRTP_MASTER_KEY_LEN)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "%s: an SRTP master key is %d bytes", endpoint->id, WB_SRTP_MASTER_KEY_LEN);
+    return NULL;
+  }
 
   if (audio_port == 0 || video_port == 0 || audio_port > 65534 || video_port > 65534) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -522,6 +656,10 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   self->hub_base_port = hub_base_port;
   for (guint i = 0; i < WB_N_SOCKETS; i++)
     self->sockets[i] = g_object_ref (sockets[i]);
+  if (srtp_send_key != NULL) {
+    self->srtp_send_key = g_bytes_ref (srtp_send_key);
+    self->srtp_recv_key = g_bytes_ref (srtp_recv_key);
+  }
 
   label = g_strdup_printf ("ward %s", self->id);
   self->ingress = wb_ingress_new (label, remote);
@@ -694,6 +832,7 @@ wb_participant_dispose (GObject *object)
     g_clear_pointer (&self->bin, gst_object_unref);
   }
   self->rtpbin = NULL;
+  self->srtpdec[0] = self->srtpdec[1] = self->srtpenc = NULL;
   self->audio_depay = NULL;
   self->video_depay = NULL;
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
@@ -711,6 +850,8 @@ wb_participant_finalize (GObject *object)
   WbParticipant *self = WB_PARTICIPANT (object);
 
   g_clear_pointer (&self->ingress, wb_ingress_free);
+  g_clear_pointer (&self->srtp_send_key, g_bytes_unref);
+  g_clear_pointer (&self->srtp_recv_key, g_bytes_unref);
   g_clear_object (&self->remote);
   g_mutex_clear (&self->stats_lock);
   g_free (self->id);

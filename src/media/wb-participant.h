@@ -39,6 +39,11 @@ G_BEGIN_DECLS
 #define WB_PT_H264 96
 #define WB_PT_VP8  97
 
+/* SRTP as DESIGN.md §2 asks: AES-128-CM with HMAC-SHA1-80, RTP and RTCP.
+ * A master key is 16 bytes of key and 14 of salt. */
+#define WB_SRTP_SUITE          "AES_CM_128_HMAC_SHA1_80"
+#define WB_SRTP_MASTER_KEY_LEN 30
+
 /* Indexes into the participant's four hub sockets. */
 typedef enum {
   WB_SOCKET_AUDIO_RTP,
@@ -67,7 +72,10 @@ G_DECLARE_FINAL_TYPE (WbParticipant, wb_participant, WB, PARTICIPANT, GObject)
  * sockets in WbSocketIndex order, at @hub_base_port .. +3; the participant
  * takes its own references.  @remote is the ward's address (sent to, and
  * the only source accepted); @audio_port and @video_port are the ward's
- * RTP ports (RTCP on the next ones).
+ * RTP ports (RTCP on the next ones).  With @srtp_send_key and
+ * @srtp_recv_key (WB_SRTP_MASTER_KEY_LEN bytes each, both or neither) all
+ * media and RTCP are SRTP: the hub encrypts with the send key and accepts
+ * only what authenticates with the receive key.
  */
 WbParticipant *wb_participant_new (const WbEndpointConfig *endpoint,
                                    GInetAddress           *remote,
@@ -77,6 +85,8 @@ WbParticipant *wb_participant_new (const WbEndpointConfig *endpoint,
                                    guint                   hub_base_port,
                                    guint                   jitter_ms,
                                    guint                   audio_bitrate_kbps,
+                                   GBytes                 *srtp_send_key,
+                                   GBytes                 *srtp_recv_key,
                                    GError                **error);
 
 const char *wb_participant_get_id            (WbParticipant *self);

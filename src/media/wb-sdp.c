@@ -29,6 +29,19 @@ add_rtcp_attribute (GstSDPMedia *media,
   gst_sdp_media_add_attribute (media, "rtcp", rtcp);
 }
 
+/* SDES (RFC 4568): the key the receiver needs to decrypt. */
+static void
+add_crypto (GstSDPMedia       *media,
+            const WbSdpParams *params)
+{
+  g_autofree char *crypto = NULL;
+
+  if (params->srtp_key == NULL)
+    return;
+  crypto = g_strdup_printf ("1 " WB_SRTP_SUITE " inline:%s", params->srtp_key);
+  gst_sdp_media_add_attribute (media, "crypto", crypto);
+}
+
 char *
 wb_sdp_for_join (const WbSdpParams *params)
 {
@@ -59,7 +72,7 @@ wb_sdp_for_join (const WbSdpParams *params)
   gst_sdp_media_new (&audio);
   gst_sdp_media_set_media (audio, "audio");
   gst_sdp_media_set_port_info (audio, params->audio_port, 1);
-  gst_sdp_media_set_proto (audio, "RTP/AVP");
+  gst_sdp_media_set_proto (audio, params->srtp_key ? "RTP/SAVP" : "RTP/AVP");
   switch (params->audio_codec) {
     case WB_AUDIO_CODEC_PCMA:
       gst_sdp_media_add_format (audio, "8");
@@ -81,6 +94,7 @@ wb_sdp_for_join (const WbSdpParams *params)
   if (params->audio_codec == WB_AUDIO_CODEC_OPUS && params->audio_bitrate_kbps > 0)
     gst_sdp_media_add_bandwidth (audio, "AS", params->audio_bitrate_kbps);
   add_rtcp_attribute (audio, params->audio_port);
+  add_crypto (audio, params);
   gst_sdp_message_add_media (msg, audio);
   gst_sdp_media_free (audio);
 
@@ -89,12 +103,13 @@ wb_sdp_for_join (const WbSdpParams *params)
   gst_sdp_media_new (&video);
   gst_sdp_media_set_media (video, "video");
   gst_sdp_media_set_port_info (video, params->video_port, 1);
-  gst_sdp_media_set_proto (video, "RTP/AVP");
+  gst_sdp_media_set_proto (video, params->srtp_key ? "RTP/SAVP" : "RTP/AVP");
   gst_sdp_media_add_format (video, G_STRINGIFY (WB_PT_H264));
   gst_sdp_media_add_attribute (video, "rtpmap", G_STRINGIFY (WB_PT_H264) " H264/90000");
   gst_sdp_media_add_attribute (video, "fmtp",
                                G_STRINGIFY (WB_PT_H264) " packetization-mode=1;profile-level-id=42e01f");
   add_rtcp_attribute (video, params->video_port);
+  add_crypto (video, params);
   gst_sdp_message_add_media (msg, video);
   gst_sdp_media_free (video);
 

@@ -22,6 +22,7 @@ typedef struct {
   WbAudioCodec  audio_codec;
   guint         audio_bitrate_kbps;
   guint         video_port;     /* the ward's video RTP port; RTCP on +1 */
+  const char   *srtp_key;       /* base64 master key the hub encrypts with; NULL: RTP/AVP */
 } WbSdpParams;
 
 char *wb_sdp_for_join (const WbSdpParams *params);

@@ -43,6 +43,8 @@ typedef struct {
  * @legacy ward-02 as a PCMA/VP8 agent and ward-03 as a static PCMU box at
  * 127.0.0.1 listening on @static_audio/@static_video.
  */
+static gboolean srtp_ward_01 = FALSE;   /* make_config_full(): ward-01 with srtp=true */
+
 static WbConfig *
 make_config_full (const char *state_dir,
                   gboolean    legacy,
@@ -64,9 +66,11 @@ make_config_full (const char *state_dir,
       "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
+      "srtp=%s\n"
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
-      min, min + 999, CANVAS_W, CANVAS_H, state_dir, ward2, ward3);
+      min, min + 999, CANVAS_W, CANVAS_H, state_dir, srtp_ward_01 ? "true" : "false",
+      ward2, ward3);
   g_autoptr (GError) error = NULL;
   WbConfig *config = wb_config_load_from_data ("test.conf", data, -1, NULL, NULL, &error);
 
@@ -110,7 +114,9 @@ join_ward (Fixture *f,
   const WbEndpointConfig *ep = wb_config_find_endpoint (f->config, ids[i]);
 
   g_assert_nonnull (ep);
-  if (f->wards[i] == NULL)
+  if (f->wards[i] == NULL && ep->srtp)
+    f->wards[i] = test_ward_new_srtp (ids[i], tones[i], colours[i]);
+  else if (f->wards[i] == NULL)
     f->wards[i] = test_ward_new_full (ids[i], tones[i], colours[i],
                                       wb_audio_codec_to_string (ep->audio_codec),
                                       wb_video_codec_to_string (ep->video_codec));
@@ -133,6 +139,25 @@ join_ward (Fixture *f,
   g_assert_cmpuint (info->hub_audio_port, >=, f->config->rtp_port_min);
   g_assert_cmpuint (info->hub_video_port + 1, <=, f->config->rtp_port_max);
   g_assert_nonnull (info->sdp);
+
+  if (ep->srtp) {
+    gsize key_len = 0;
+    g_autofree guint8 *key = NULL;
+    g_autoptr (GBytes) key_bytes = NULL;
+    g_autofree char *crypto = NULL;
+
+    g_assert_cmpstr (info->srtp_suite, ==, "AES_CM_128_HMAC_SHA1_80");
+    key = g_base64_decode (info->srtp_key, &key_len);
+    g_assert_cmpuint (key_len, ==, 30);
+    crypto = g_strdup_printf ("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s", info->srtp_key);
+    g_assert_nonnull (strstr (info->sdp, crypto));
+    g_assert_nonnull (strstr (info->sdp, "RTP/SAVP"));
+    key_bytes = g_bytes_new (key, key_len);
+    test_ward_set_srtp_keys (f->wards[i], key_bytes, key_bytes);
+  } else {
+    g_assert_null (info->srtp_key);
+    g_assert_nonnull (strstr (info->sdp, "RTP/AVP"));
+  }
 
   test_ward_start_sending (f->wards[i], info->hub_audio_port, info->hub_video_port);
 }
@@ -1101,6 +1126,29 @@ test_conference_legacy_codecs_and_static (void)
   fixture_tear_down (&f);
 }
 
+/* ward-01 is configured with srtp=true: it gets fresh keys in its join
+ * answer, sends SRTP, and receives its mix-minus and the composite as SRTP;
+ * the plain wards beside it see and hear it. */
+static void
+test_conference_srtp (void)
+{
+  Fixture f = { 0, };
+
+  srtp_ward_01 = TRUE;
+  f.config = make_config ();
+  srtp_ward_01 = FALSE;
+  g_assert_true (wb_config_find_endpoint (f.config, "ward-01")->srtp);
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  for (guint i = 0; i < N_WARDS; i++)
+    join_ward (&f, i);
+
+  assert_tiles_show_colours (&f, "srtp");
+  if (wb_conference_has_audio_mixer (f.conf))
+    assert_mix_minus (&f);
+
+  fixture_tear_down (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1109,6 +1157,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
   g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
+  g_test_add_func ("/conference/srtp", test_conference_srtp);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);

@@ -18,6 +18,9 @@ struct _TestWard {
   guint32 colour;
   char *audio_codec;
   char *video_codec;
+  gboolean srtp;
+  GBytes *srtp_send_key;   /* set once before the pipelines start */
+  GBytes *srtp_recv_key;
 
   GSocket *audio_socket;
   GSocket *video_socket;
@@ -184,12 +187,69 @@ video_tx_desc (const char *codec)
       "rtph264pay pt=96 config-interval=-1";
 }
 
+static GstCaps *
+on_request_key (GstElement *srtpdec,
+                guint       ssrc,
+                gpointer    user_data)
+{
+  TestWard *ward = user_data;
+  g_autoptr (GstBuffer) key = gst_buffer_new_wrapped_bytes (ward->srtp_recv_key);
+
+  return gst_caps_new_simple ("application/x-srtp",
+                              "srtp-key", GST_TYPE_BUFFER, key,
+                              "srtp-cipher", G_TYPE_STRING, "aes-128-icm",
+                              "srtp-auth", G_TYPE_STRING, "hmac-sha1-80",
+                              "srtcp-cipher", G_TYPE_STRING, "aes-128-icm",
+                              "srtcp-auth", G_TYPE_STRING, "hmac-sha1-80",
+                              NULL);
+}
+
+static TestWard *
+ward_new (const char *id,
+          double      tone_hz,
+          guint32     argb_colour,
+          const char *audio_codec,
+          const char *video_codec,
+          gboolean    srtp);
+
+TestWard *
+test_ward_new_srtp (const char *id,
+                    double      tone_hz,
+                    guint32     argb_colour)
+{
+  return ward_new (id, tone_hz, argb_colour, "opus", "h264", TRUE);
+}
+
+void
+test_ward_set_srtp_keys (TestWard *ward,
+                         GBytes   *send_key,
+                         GBytes   *recv_key)
+{
+  g_assert_true (ward->srtp);
+  g_assert_null (ward->srtp_recv_key);
+  ward->srtp_send_key = g_bytes_ref (send_key);
+  ward->srtp_recv_key = g_bytes_ref (recv_key);
+  g_assert_cmpint (gst_element_set_state (ward->rx, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+}
+
 TestWard *
 test_ward_new_full (const char *id,
                     double      tone_hz,
                     guint32     argb_colour,
                     const char *audio_codec,
                     const char *video_codec)
+{
+  return ward_new (id, tone_hz, argb_colour, audio_codec, video_codec, FALSE);
+}
+
+static TestWard *
+ward_new (const char *id,
+          double      tone_hz,
+          guint32     argb_colour,
+          const char *audio_codec,
+          const char *video_codec,
+          gboolean    srtp)
 {
   TestWard *ward = g_new0 (TestWard, 1);
   g_autoptr (GError) error = NULL;
@@ -204,6 +264,7 @@ test_ward_new_full (const char *id,
   ward->id = g_strdup (id);
   ward->audio_codec = g_strdup (audio_codec);
   ward->video_codec = g_strdup (video_codec);
+  ward->srtp = srtp;
   ward->tone_hz = tone_hz;
   ward->colour = argb_colour;
   ward->volume = 0.3;
@@ -212,14 +273,27 @@ test_ward_new_full (const char *id,
   ward->audio_socket = test_bind_even_port (&ward->audio_port);
   ward->video_socket = test_bind_even_port (&ward->video_port);
 
-  rx_desc = g_strdup_printf (
-      "udpsrc name=asrc caps=\"%s ! "
-      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
-      "appsink name=asink sync=false "
-      "udpsrc name=vsrc caps=\"application/x-rtp,media=video,clock-rate=90000,"
-      "encoding-name=H264,payload=96\" ! rtpjitterbuffer latency=60 ! rtph264depay ! "
-      "avdec_h264 ! videoconvert ! video/x-raw,format=RGB ! appsink name=vsink sync=false "
-      "max-buffers=2 drop=true", audio_rx_desc (audio_codec));
+  if (srtp) {
+    rx_desc = g_strdup_printf (
+        "udpsrc name=asrc caps=\"application/x-srtp,media=audio,clock-rate=48000,"
+        "encoding-name=OPUS,payload=111\" ! srtpdec name=adec ! rtpjitterbuffer latency=60 ! "
+        "rtpopusdepay ! opusdec ! "
+        "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
+        "appsink name=asink sync=false "
+        "udpsrc name=vsrc caps=\"application/x-srtp,media=video,clock-rate=90000,"
+        "encoding-name=H264,payload=96\" ! srtpdec name=vdec ! rtpjitterbuffer latency=60 ! "
+        "rtph264depay ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB ! "
+        "appsink name=vsink sync=false max-buffers=2 drop=true");
+  } else {
+    rx_desc = g_strdup_printf (
+        "udpsrc name=asrc caps=\"%s ! "
+        "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
+        "appsink name=asink sync=false "
+        "udpsrc name=vsrc caps=\"application/x-rtp,media=video,clock-rate=90000,"
+        "encoding-name=H264,payload=96\" ! rtpjitterbuffer latency=60 ! rtph264depay ! "
+        "avdec_h264 ! videoconvert ! video/x-raw,format=RGB ! appsink name=vsink sync=false "
+        "max-buffers=2 drop=true", audio_rx_desc (audio_codec));
+  }
   ward->rx = gst_parse_launch (rx_desc, &error);
   g_assert_no_error (error);
 
@@ -231,6 +305,15 @@ test_ward_new_full (const char *id,
   vsink = get_by_name (ward->rx, "vsink");
   gst_app_sink_set_callbacks (GST_APP_SINK (asink), &audio_cb, ward, NULL);
   gst_app_sink_set_callbacks (GST_APP_SINK (vsink), &video_cb, ward, NULL);
+
+  if (srtp) {
+    g_autoptr (GstElement) adec = get_by_name (ward->rx, "adec");
+    g_autoptr (GstElement) vdec = get_by_name (ward->rx, "vdec");
+
+    g_signal_connect (adec, "request-key", G_CALLBACK (on_request_key), ward);
+    g_signal_connect (vdec, "request-key", G_CALLBACK (on_request_key), ward);
+    return ward;   /* receives once it has its keys */
+  }
 
   g_assert_cmpint (gst_element_set_state (ward->rx, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
@@ -256,6 +339,8 @@ test_ward_free (TestWard *ward)
   if (ward->last_frame != NULL)
     gst_sample_unref (ward->last_frame);
   g_mutex_clear (&ward->lock);
+  g_clear_pointer (&ward->srtp_send_key, g_bytes_unref);
+  g_clear_pointer (&ward->srtp_recv_key, g_bytes_unref);
   g_free (ward->audio_codec);
   g_free (ward->video_codec);
   g_free (ward->id);
@@ -285,15 +370,33 @@ test_ward_start_sending (TestWard *ward,
   g_assert_null (ward->tx);
   desc = g_strdup_printf (
       "audiotestsrc name=tone is-live=true wave=sine freq=%f volume=%f samplesperbuffer=960 ! "
-      "audio/x-raw,format=S16LE,rate=48000,channels=1 ! %s ! "
+      "audio/x-raw,format=S16LE,rate=48000,channels=1 ! %s ! %s"
       "valve name=avalve ! udpsink host=127.0.0.1 port=%u sync=false async=false "
       "videotestsrc is-live=true pattern=solid-color foreground-color=0x%08x ! "
-      "video/x-raw,format=I420,width=160,height=90,framerate=10/1 ! %s ! valve name=vvalve ! "
-      "udpsink host=127.0.0.1 port=%u sync=false async=false",
-      ward->tone_hz, ward->volume, audio_tx_desc (ward->audio_codec), hub_audio_port,
-      ward->colour, video_tx_desc (ward->video_codec), hub_video_port);
+      "video/x-raw,format=I420,width=160,height=90,framerate=10/1 ! %s ! %s"
+      "valve name=vvalve ! udpsink host=127.0.0.1 port=%u sync=false async=false",
+      ward->tone_hz, ward->volume, audio_tx_desc (ward->audio_codec),
+      ward->srtp ? "srtpenc name=aenc ! " : "", hub_audio_port,
+      ward->colour, video_tx_desc (ward->video_codec),
+      ward->srtp ? "srtpenc name=venc ! " : "", hub_video_port);
   ward->tx = gst_parse_launch (desc, &error);
   g_assert_no_error (error);
+  if (ward->srtp) {
+    const char *const encs[] = { "aenc", "venc" };
+    g_autoptr (GstBuffer) key = NULL;
+
+    g_assert_nonnull (ward->srtp_send_key);
+    key = gst_buffer_new_wrapped_bytes (ward->srtp_send_key);
+    for (guint i = 0; i < G_N_ELEMENTS (encs); i++) {
+      g_autoptr (GstElement) enc = get_by_name (ward->tx, encs[i]);
+
+      g_object_set (enc, "key", key, NULL);
+      gst_util_set_object_arg (G_OBJECT (enc), "rtp-cipher", "aes-128-icm");
+      gst_util_set_object_arg (G_OBJECT (enc), "rtp-auth", "hmac-sha1-80");
+      gst_util_set_object_arg (G_OBJECT (enc), "rtcp-cipher", "aes-128-icm");
+      gst_util_set_object_arg (G_OBJECT (enc), "rtcp-auth", "hmac-sha1-80");
+    }
+  }
   g_assert_cmpint (gst_element_set_state (ward->tx, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
 }

@@ -29,6 +29,16 @@ TestWard *test_ward_new_full (const char *id,
                               const char *video_codec);
 void      test_ward_free (TestWard *ward);
 
+/* A box that speaks SRTP; it starts receiving once it has its keys. */
+TestWard *test_ward_new_srtp (const char *id,
+                              double      tone_hz,
+                              guint32     argb_colour);
+/* The keys of the join answer: @send_key the box encrypts with, @recv_key
+ * it decrypts the hub's media with (raw 30-byte master keys). */
+void      test_ward_set_srtp_keys (TestWard *ward,
+                                   GBytes   *send_key,
+                                   GBytes   *recv_key);
+
 guint test_ward_get_audio_port (TestWard *ward);   /* even; RTCP on +1 */
 guint test_ward_get_video_port (TestWard *ward);
 
