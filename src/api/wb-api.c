@@ -59,6 +59,8 @@ struct _WbApi {
 
 G_DEFINE_FINAL_TYPE (WbApi, wb_api, G_TYPE_OBJECT)
 
+#define LISTEN_BACKLOG 128
+
 static const char REQUEST_KEY[] = "wb-request";
 static const char BODY_BYTES_KEY[] = "wb-body-bytes";
 
@@ -941,6 +943,9 @@ wb_api_listen (WbApi *api, GError **error)
   address = g_inet_socket_address_new (inet, api->config->http_port);
 
   service = g_socket_service_new ();
+  /* GLib's default backlog (10) drops bursts of connections, as when the
+   * 32 agents reconnect after a restart. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), LISTEN_BACKLOG);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error)) {
     g_prefix_error (error, "listening on %s port %u: ", api->config->http_address, api->config->http_port);
