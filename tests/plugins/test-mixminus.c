@@ -717,6 +717,107 @@ test_gate (void)
   fixture_teardown (&f);
 }
 
+#define NB_FRAMES 160            /* 20 ms at 8 kHz */
+#define NB_CAPS "audio/x-raw, format=S16LE, layout=interleaved, rate=8000, " \
+  "channel-mask=(bitmask)0x3, " \
+  "channels=2"
+
+/* Stereo narrowband input k, frame f, channel c. */
+static gint16
+stereo_of (guint k, guint64 f, guint c)
+{
+  if (k == 0)
+    return c == 0 ? (gint16) (1000 + f % 500) : 3000;
+  return c == 0 ? (gint16) (7 * (f % 400)) : 30000;
+}
+
+static void
+push_stereo (GstHarness * h, guint k, guint64 block)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL,
+      NB_FRAMES * 2 * sizeof (gint16), NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  for (guint i = 0; i < NB_FRAMES; i++) {
+    for (guint c = 0; c < 2; c++)
+      ((gint16 *) map.data)[2 * i + c] =
+          stereo_of (k, block * NB_FRAMES + i, c);
+  }
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = block * BLOCK_NS;
+  GST_BUFFER_DURATION (buffer) = BLOCK_NS;
+  g_assert_cmpint (gst_harness_push (h, buffer), ==, GST_FLOW_OK);
+}
+
+/* Checks a stereo block against the inputs in @mask (bit k: input k). */
+static void
+expect_stereo (GstHarness * h, guint64 block, guint mask)
+{
+  GstBuffer *buffer = gst_harness_pull (h);
+  GstMapInfo map;
+
+  g_assert_nonnull (buffer);
+  g_assert_cmpuint (GST_BUFFER_PTS (buffer), ==, block * BLOCK_NS);
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, NB_FRAMES * 2 * sizeof (gint16));
+  for (guint i = 0; i < NB_FRAMES; i++) {
+    for (guint c = 0; c < 2; c++) {
+      gint32 want = 0;
+
+      for (guint k = 0; k < 2; k++) {
+        if (mask & (1u << k))
+          want += stereo_of (k, block * NB_FRAMES + i, c);
+      }
+      want = CLAMP (want, G_MININT16, G_MAXINT16);
+      g_assert_cmpint (((const gint16 *) map.data)[2 * i + c], ==, want);
+    }
+  }
+  gst_buffer_unmap (buffer, &map);
+  gst_buffer_unref (buffer);
+}
+
+static void
+test_stereo_narrowband (void)
+{
+  GstElement *mixminus = gst_element_factory_make ("mixminus", NULL);
+  GstHarness *in0, *in1, *out0, *out1, *full;
+  g_autoptr (GstPad) src_1 = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstCaps) want = gst_caps_from_string (NB_CAPS);
+
+  in0 = gst_harness_new_with_element (mixminus, "sink_0", NULL);
+  in1 = gst_harness_new_with_element (mixminus, "sink_1", NULL);
+  gst_harness_set_src_caps_str (in0, NB_CAPS);
+  gst_harness_set_src_caps_str (in1, NB_CAPS);
+  out0 = gst_harness_new_with_element (mixminus, NULL, "src_0");
+  out1 = gst_harness_new_with_element (mixminus, NULL, "src_1");
+  full = gst_harness_new_with_element (mixminus, NULL, "src");
+  gst_harness_play (full);
+
+  /* Right channel: 3000 + 30000 clips in the full mix, and each side's
+   * mix-minus is the other side's right channel, untouched. */
+  for (guint64 b = 0; b < 3; b++) {
+    push_stereo (in0, 0, b);
+    push_stereo (in1, 1, b);
+    expect_stereo (full, b, 0x3);
+    expect_stereo (out0, b, 0x2);
+    expect_stereo (out1, b, 0x1);
+  }
+
+  src_1 = gst_element_get_static_pad (mixminus, "src_1");
+  caps = gst_pad_get_current_caps (src_1);
+  g_assert_nonnull (caps);
+  g_assert_true (gst_caps_is_equal (caps, want));
+
+  gst_harness_teardown (out0);
+  gst_harness_teardown (out1);
+  gst_harness_teardown (full);
+  gst_harness_teardown (in0);
+  gst_harness_teardown (in1);
+  gst_object_unref (mixminus);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -733,6 +834,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/deaf-and-volume", test_deaf_and_volume);
   g_test_add_func ("/mixminus/talk-detection", test_talk_detection);
   g_test_add_func ("/mixminus/gate", test_gate);
+  g_test_add_func ("/mixminus/stereo-narrowband", test_stereo_narrowband);
 
   return g_test_run ();
 }
