@@ -551,7 +551,10 @@ cmd_attendance (WbCtlOptions *options, char **args, GError **error)
 
     wb_ctl_table_add_row (table, ward, joined, left, talk, NULL);
   }
-  print_table (table);
+  if (wb_ctl_table_get_n_rows (table) == 0)
+    print_line ("No ward has joined conference %s.", args[0]);
+  else
+    print_table (table);
   return TRUE;
 }
 

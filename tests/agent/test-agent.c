@@ -16,6 +16,7 @@
 #include "agent/wb-agent.h"
 #include "agent/wb-backoff.h"
 #include "agent/wb-join-info.h"
+#include "wb-test-daemon.h"
 #include "wb-test-hub.h"
 
 #define TIMEOUT_S 120
@@ -655,6 +656,133 @@ test_program (void)
   g_rmdir (dir);
 }
 
+/* ---- Against a real wardbridged ---------------------------------------- */
+
+typedef struct {
+  WbClient *admin;
+  const char *ward;
+  const char *state;
+  gint64 last_asked;
+} HubWardWait;
+
+/* The hub's own word on the ward, asked twice a second at most (the hub
+ * limits requests per address). */
+static gboolean
+hub_ward_in_state (gpointer data)
+{
+  HubWardWait *wait = data;
+  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
+    return FALSE;
+  wait->last_asked = now;
+  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, &error))
+    return FALSE;
+  return g_strcmp0 (json_object_get_string_member (json_node_get_object (body), "state"),
+                    wait->state) == 0;
+}
+
+static void
+test_hub_rejoin (void)
+{
+  g_autoptr (WbTestDaemon) daemon = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbClient) admin = NULL;
+  g_autoptr (WbClient) box = NULL;
+  g_autoptr (WbAgentMedia) media = NULL;
+  g_autoptr (WbAgent) agent = NULL;
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (JsonNode) booking = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GDateTime) now = NULL;
+  g_autoptr (GDateTime) start = NULL;
+  g_autoptr (GDateTime) end = NULL;
+  g_autofree char *start_text = NULL;
+  g_autofree char *end_text = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *first_conference = NULL;
+  g_autofree char *end_path = NULL;
+  g_autofree char *attendance_path = NULL;
+  g_autoptr (JsonNode) attendance = NULL;
+  AgentWait wait = { NULL, NULL, WB_AGENT_STATE_IDLE, log };
+  HubWardWait hub_wait = { NULL, "ward-03", "live", 0 };
+  JsonArray *rows;
+  guint status = 0;
+
+  if (!wb_test_daemon_available ())
+    return;
+  daemon = wb_test_daemon_new ();
+  admin = wb_client_new (wb_test_daemon_get_url (daemon), WB_TEST_DAEMON_ADMIN_TOKEN, &error);
+  g_assert_no_error (error);
+  box = wb_client_new (wb_test_daemon_get_url (daemon), WB_TEST_DAEMON_WARD_TOKEN ("ward-03"), &error);
+  g_assert_no_error (error);
+  media = simulated_media ("ward-03", NULL);
+  agent = wb_agent_new (box, "ward-03", media);
+  wait.agent = agent;
+  hub_wait.admin = admin;
+  wb_agent_set_backoff (agent, 200, 2000);
+  g_signal_connect (agent, "state-changed", G_CALLBACK (on_state_changed), &wait);
+
+  wb_agent_start (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_WAITING);
+
+  /* A booking of ward-03 from a few seconds from now, for an hour. */
+  now = g_date_time_new_now_utc ();
+  start = g_date_time_add_seconds (now, 3);
+  end = g_date_time_add_hours (now, 1);
+  start_text = g_date_time_format_iso8601 (start);
+  end_text = g_date_time_format_iso8601 (end);
+  json = g_strdup_printf ("{\"title\":\"Họp theo lịch\",\"start\":\"%s\",\"end\":\"%s\","
+                          "\"endpoints\":[\"ward-03\"]}", start_text, end_text);
+  booking = answer_node (json);
+  g_assert_true (wb_client_call_sync (admin, "POST", "/api/v1/bookings", booking, NULL,
+                                      &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 201);
+
+  /* The scheduler starts it, the box joins, the hub shows it live. */
+  wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
+  first_conference = g_strdup (wb_agent_get_conference (agent));
+  g_assert_nonnull (first_conference);
+  g_assert_true (wb_test_wait_until (hub_ward_in_state, &hub_wait, TIMEOUT_S));
+
+  /* The hub dies during the booking and comes back: the box rejoins the
+   * conference the hub starts again for it. */
+  wb_test_daemon_kill (daemon);
+  wait_for_state (&wait, WB_AGENT_STATE_RETRYING);
+  g_assert_true (wb_agent_media_is_running (media));
+  g_assert_true (wb_test_wait_until (retried_twice, log, TIMEOUT_S));
+  wb_test_daemon_restart (daemon);
+  wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
+  g_assert_nonnull (wb_agent_get_conference (agent));
+  hub_wait.last_asked = 0;
+  g_assert_true (wb_test_wait_until (hub_ward_in_state, &hub_wait, TIMEOUT_S));
+
+  /* The conference is ended by hand: the box leaves it and waits. */
+  end_path = g_strdup_printf ("/api/v1/conferences/%s/end", wb_agent_get_conference (agent));
+  attendance_path = g_strdup_printf ("/api/v1/conferences/%s/attendance", wb_agent_get_conference (agent));
+  g_assert_true (wb_client_call_sync (admin, "POST", end_path, NULL, NULL, &status, &answer, &error));
+  g_assert_no_error (error);
+  wait_for_state (&wait, WB_AGENT_STATE_WAITING);
+  g_assert_false (wb_agent_media_is_running (media));
+  g_assert_true (log_has (log, "has ended; left it"));
+
+  /* The hub's attendance holds the ward. */
+  g_assert_true (wb_client_call_sync (admin, "GET", attendance_path, NULL, NULL, &status, &attendance, &error));
+  g_assert_no_error (error);
+  rows = json_object_get_array_member (json_node_get_object (attendance), "attendance");
+  g_assert_cmpuint (json_array_get_length (rows), >=, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "endpoint"),
+                   ==, "ward-03");
+
+  wb_agent_stop (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_STOPPED);
+  g_signal_handlers_disconnect_by_data (agent, &wait);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -671,6 +799,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/follows-hub", test_agent_follows_hub);
   g_test_add_func ("/agent/refused", test_agent_refused);
   g_test_add_func ("/agent/program", test_program);
+  g_test_add_func ("/agent/hub/rejoin", test_hub_rejoin);
 
   return g_test_run ();
 }

@@ -992,6 +992,12 @@ on_wait_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_wait_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 wb_test_wait_until (gboolean (*done) (gpointer data),
                     gpointer   data,
@@ -999,11 +1005,15 @@ wb_test_wait_until (gboolean (*done) (gpointer data),
 {
   gboolean timed_out = FALSE;
   guint source = g_timeout_add_seconds (timeout_s, on_wait_timeout, &timed_out);
+  /* Conditions that no event announces (a file, another process) are
+   * looked at every 50 ms. */
+  guint tick = g_timeout_add (50, on_wait_tick, NULL);
   gboolean result;
 
   while (!(result = done (data)) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (source);
+  g_source_remove (tick);
   return result;
 }

@@ -71,7 +71,8 @@ JsonObject *wb_test_hub_get_last_body (WbTestHub  *hub,
                                        const char *method_and_path);
 
 /* Runs the default main context until @done returns TRUE or @timeout_s
- * passes; returns what @done last said. */
+ * passes (looking at @done at least every 50 ms); returns what @done last
+ * said. */
 gboolean    wb_test_wait_until (gboolean (*done) (gpointer data),
                                 gpointer   data,
                                 guint      timeout_s);

@@ -9,6 +9,7 @@
 
 #include "ctl/wb-ctl-table.h"
 #include "ctl/wb-ctl-time.h"
+#include "wb-test-daemon.h"
 #include "wb-test-hub.h"
 
 /* "Phường Đồng Bẩm" composed (NFC) and decomposed (NFD). */
@@ -412,6 +413,185 @@ test_program_events (void)
   run_clear (&run);
 }
 
+/* ---- Against a real wardbridged ---------------------------------------- */
+
+/* The "id" of the JSON object that wardbridgectl --json printed. */
+static char *
+printed_id (const char *out)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *object;
+
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  object = json_node_get_object (json_parser_get_root (parser));
+  return g_strdup (json_object_get_string_member (object, "id"));
+}
+
+static gboolean
+endpoint_muted (const char *out, const char *ward)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *array;
+
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  array = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    JsonObject *ep = json_array_get_object_element (array, i);
+
+    if (g_str_equal (json_object_get_string_member (ep, "id"), ward))
+      return json_object_get_boolean_member (ep, "muted");
+  }
+  g_assert_not_reached ();
+}
+
+static gboolean
+one_event_stream (gpointer data)
+{
+  static gint64 last_asked;
+  gint64 now = g_get_monotonic_time ();
+
+  /* Twice a second at most: the hub limits requests per address. */
+  if (now - last_asked < G_USEC_PER_SEC / 2)
+    return FALSE;
+  last_asked = now;
+  return wb_test_daemon_count_event_streams (data) == 1;
+}
+
+static void
+test_hub_commands (void)
+{
+  g_autoptr (WbTestDaemon) daemon = NULL;
+  g_autoptr (GSubprocess) events = NULL;
+  g_autofree char *conference = NULL;
+  g_autofree char *booking = NULL;
+  g_autofree char *expected_row = NULL;
+  const char *url;
+  const char *admin = WB_TEST_DAEMON_ADMIN_TOKEN;
+  const char *sched = WB_TEST_DAEMON_SCHED_TOKEN;
+  Run run = { 0 };
+
+  if (!wb_test_daemon_available ())
+    return;
+  daemon = wb_test_daemon_new ();
+  url = wb_test_daemon_get_url (daemon);
+
+  CTL (&run, "--url", url, "--token", admin, "endpoints");
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==,
+                   "ID       NAME                    STATE    CONFERENCE  AUDIO  LOSS%  JITTER ms  RX kb/s  TX kb/s\n"
+                   "ward-01  Phường Cam Giá          offline  -                    0.0        0.0        0        0\n"
+                   "ward-03  " DONG_BAM_NFC "         offline  -                    0.0        0.0        0        0\n"
+                   "ward-08  Phường Phan Đình Phùng  offline  -                    0.0        0.0        0        0\n"
+                   "ward-22  Xã Cao Ngạn             offline  -                    0.0        0.0        0        0\n");
+
+  /* A wrong token: 401, exit 1. */
+  CTL (&run, "--url", url, "--token", "not-a-token", "endpoints");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, "wardbridgectl: the hub refused: Unauthorized (401)"));
+  /* A scheduler may not start a conference: 403, exit 1. */
+  CTL (&run, "--url", url, "--token", sched, "start", "--title", "x", "all");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, "wardbridgectl: the hub refused: Forbidden (403)"));
+
+  /* Follow the events while a conference runs. */
+  events = spawn_ctl ((const char *const[]) { "--url", url, "--token", admin, "--json", "events", NULL });
+  g_assert_true (wb_test_wait_until (one_event_stream, daemon, 120));
+
+  CTL (&run, "--url", url, "--token", admin, "--json", "start", "--title", "Giao ban sáng",
+       "--layout", "speaker", "ward-01", "ward-03");
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  conference = printed_id (run.out);
+  g_assert_nonnull (conference);
+
+  CTL (&run, "--url", url, "--token", sched, "conferences");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "ID "));
+  g_assert_nonnull (strstr (run.out, conference));
+  g_assert_nonnull (strstr (run.out, "Giao ban sáng"));
+
+  CTL (&run, "--url", url, "--token", admin, "mute", conference, "ward-03");
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  expected_row = g_strdup_printf ("ward-03 is muted in conference %s.\n", conference);
+  g_assert_cmpstr (run.out, ==, expected_row);
+  g_clear_pointer (&expected_row, g_free);
+  CTL (&run, "--url", url, "--token", admin, "--json", "endpoints");
+  g_assert_true (endpoint_muted (run.out, "ward-03"));
+  g_assert_false (endpoint_muted (run.out, "ward-01"));
+  CTL (&run, "--url", url, "--token", admin, "unmute", conference, "ward-03");
+  g_assert_cmpint (run.status, ==, 0);
+  CTL (&run, "--url", url, "--token", admin, "--json", "endpoints");
+  g_assert_false (endpoint_muted (run.out, "ward-03"));
+
+  CTL (&run, "--url", url, "--token", admin, "layout", conference, "presenter", "--presenter", "ward-01");
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  /* A ward that is not in it: refused in plain words. */
+  CTL (&run, "--url", url, "--token", admin, "mute", conference, "ward-22");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, "wardbridgectl: the hub refused: "));
+
+  /* No box is running in this test: nobody joined. */
+  CTL (&run, "--url", url, "--token", admin, "attendance", conference);
+  g_assert_cmpint (run.status, ==, 0);
+  expected_row = g_strdup_printf ("No ward has joined conference %s.\n", conference);
+  g_assert_cmpstr (run.out, ==, expected_row);
+  g_clear_pointer (&expected_row, g_free);
+
+  CTL (&run, "--url", url, "--token", admin, "end", conference);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+
+  /* The events: the hub goes away, the stream ends, exit 2. */
+  wb_test_daemon_kill (daemon);
+  finish_ctl (events, &run);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.out, "\"event\":\"conference.started\""));
+  g_assert_nonnull (strstr (run.out, "Giao ban sáng"));
+  wb_test_daemon_restart (daemon);
+
+  /* Bookings in local time; a clash is a 409 with the clashing booking. */
+  CTL (&run, "--url", url, "--token", sched, "--json", "book", "--title", "Họp giao ban",
+       "--start", "2030-01-15 09:00", "--end", "10:30", "ward-03", "ward-08");
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  booking = printed_id (run.out);
+  CTL (&run, "--url", url, "--token", sched, "bookings", "--from", "2030-01-15 00:00", "--to", "2030-01-16 00:00");
+  g_assert_cmpint (run.status, ==, 0);
+  expected_row = g_strdup_printf ("%s  Họp giao ban  2030-01-15 09:00 +07  2030-01-15 10:30 +07  scheduled      2\n",
+                                  booking);
+  g_assert_nonnull (strstr (run.out, expected_row));
+
+  CTL (&run, "--url", url, "--token", sched, "book", "--title", "Trùng giờ",
+       "--start", "2030-01-15T03:00:00Z", "--end", "2030-01-15 11:00", "ward-08");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_true (g_str_has_prefix (run.err, "wardbridgectl: the hub refused: Conflict (409): "));
+  g_assert_nonnull (strstr (run.err, "  clashes with booking "));
+  g_assert_nonnull (strstr (run.err, booking));
+
+  /* The end before the start: 422, with the hub's field errors. */
+  CTL (&run, "--url", url, "--token", sched, "book", "--title", "Ngược",
+       "--start", "2030-02-01 10:00", "--end", "09:00", "ward-22");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, "wardbridgectl: the hub refused: Unprocessable Content (422)"));
+
+  CTL (&run, "--url", url, "--token", sched, "cancel", booking);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  /* Cancelled, the slot is free again. */
+  CTL (&run, "--url", url, "--token", sched, "book", "--title", "Trùng giờ",
+       "--start", "2030-01-15T03:00:00Z", "--end", "2030-01-15 11:00", "ward-08");
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Trùng giờ  2030-01-15 10:00 +07  2030-01-15 11:00 +07  scheduled"));
+  run_clear (&run);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -430,6 +610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ctl/program/bookings", test_program_bookings);
   g_test_add_func ("/ctl/program/exit-codes", test_program_exit_codes);
   g_test_add_func ("/ctl/program/events", test_program_events);
+  g_test_add_func ("/ctl/hub/commands", test_hub_commands);
 
   status = g_test_run ();
   {
