@@ -638,6 +638,51 @@ gst_mix_minus_update_src_caps (GstAggregator * agg, GstCaps * downstream,
   return GST_FLOW_OK;
 }
 
+/* Same format as the inputs already configured, judged on the audio info
+ * rather than the caps' fields: a stereo input whose caps leave the
+ * (default) channel-mask out is the same format as one that spells it. */
+static gboolean
+accept_input_caps (GstAggregator * agg, GstPad * pad, GstCaps * caps)
+{
+  g_autoptr (GstCaps) templ = gst_pad_get_pad_template_caps (pad);
+  gboolean accept = TRUE;
+  GstAudioInfo info;
+
+  if (!gst_caps_is_fixed (caps) || !gst_caps_can_intersect (caps, templ)
+      || !gst_audio_info_from_caps (&info, caps))
+    return FALSE;
+
+  GST_OBJECT_LOCK (agg);
+  for (GList * l = GST_ELEMENT (agg)->sinkpads; l != NULL; l = l->next) {
+    GstAudioAggregatorPad *other = l->data;
+
+    if (GST_AUDIO_INFO_FORMAT (&other->info) != GST_AUDIO_FORMAT_UNKNOWN) {
+      accept = gst_audio_info_is_equal (&info, &other->info);
+      break;
+    }
+  }
+  GST_OBJECT_UNLOCK (agg);
+
+  return accept;
+}
+
+static gboolean
+gst_mix_minus_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
+    GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    GstCaps *caps;
+
+    gst_query_parse_accept_caps (query, &caps);
+    gst_query_set_accept_caps_result (query,
+        accept_input_caps (agg, GST_PAD (pad), caps));
+    return TRUE;
+  }
+
+  return GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->sink_query (agg,
+      pad, query);
+}
+
 /* --- mixing -------------------------------------------------------------- */
 
 /* Streaming: first touch of a pad in a cycle. */
@@ -1157,6 +1202,7 @@ gst_mix_minus_class_init (GstMixMinusClass * klass)
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_mix_minus_release_pad);
 
   agg_class->update_src_caps = GST_DEBUG_FUNCPTR (gst_mix_minus_update_src_caps);
+  agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_mix_minus_sink_query);
   agg_class->finish_buffer = GST_DEBUG_FUNCPTR (gst_mix_minus_finish_buffer);
   agg_class->start = GST_DEBUG_FUNCPTR (gst_mix_minus_start);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mix_minus_stop);

@@ -719,8 +719,9 @@ test_gate (void)
 
 #define NB_FRAMES 160            /* 20 ms at 8 kHz */
 #define NB_CAPS "audio/x-raw, format=S16LE, layout=interleaved, rate=8000, " \
-  "channel-mask=(bitmask)0x3, " \
   "channels=2"
+/* The same format, with the default channel-mask spelled out. */
+#define NB_CAPS_MASK NB_CAPS ", channel-mask=(bitmask)0x3"
 
 /* Stereo narrowband input k, frame f, channel c. */
 static gint16
@@ -784,11 +785,11 @@ test_stereo_narrowband (void)
   GstHarness *in0, *in1, *out0, *out1, *full;
   g_autoptr (GstPad) src_1 = NULL;
   g_autoptr (GstCaps) caps = NULL;
-  g_autoptr (GstCaps) want = gst_caps_from_string (NB_CAPS);
+  g_autoptr (GstCaps) want = gst_caps_from_string (NB_CAPS_MASK);
 
   in0 = gst_harness_new_with_element (mixminus, "sink_0", NULL);
   in1 = gst_harness_new_with_element (mixminus, "sink_1", NULL);
-  gst_harness_set_src_caps_str (in0, NB_CAPS);
+  gst_harness_set_src_caps_str (in0, NB_CAPS_MASK);
   gst_harness_set_src_caps_str (in1, NB_CAPS);
   out0 = gst_harness_new_with_element (mixminus, NULL, "src_0");
   out1 = gst_harness_new_with_element (mixminus, NULL, "src_1");
@@ -809,6 +810,23 @@ test_stereo_narrowband (void)
   caps = gst_pad_get_current_caps (src_1);
   g_assert_nonnull (caps);
   g_assert_true (gst_caps_is_equal (caps, want));
+
+  /* A new input must bring the same format: not mono, not another rate. */
+  {
+    GstPad *extra = gst_element_request_pad_simple (mixminus, "sink_%u");
+    g_autoptr (GstCaps) mono = gst_caps_from_string ("audio/x-raw, "
+        "format=S16LE, layout=interleaved, rate=8000, channels=1");
+    g_autoptr (GstCaps) wideband = gst_caps_from_string ("audio/x-raw, "
+        "format=S16LE, layout=interleaved, rate=16000, channels=2");
+    g_autoptr (GstCaps) same = gst_caps_from_string (NB_CAPS);
+
+    g_assert_nonnull (extra);
+    g_assert_false (gst_pad_query_accept_caps (extra, mono));
+    g_assert_false (gst_pad_query_accept_caps (extra, wideband));
+    g_assert_true (gst_pad_query_accept_caps (extra, same));
+    gst_element_release_request_pad (mixminus, extra);
+    gst_object_unref (extra);
+  }
 
   gst_harness_teardown (out0);
   gst_harness_teardown (out1);
