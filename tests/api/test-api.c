@@ -574,33 +574,6 @@ test_unavailable_services (Fixture *f, gconstpointer data)
   }
 }
 
-static void
-test_tls (Fixture *f, gconstpointer data)
-{
-  g_assert_true (f->tls);
-  {
-    g_autoptr (Reply) r = http (f, "GET", "/api/v1/endpoints/ward-01", WARD1, NULL);
-    g_assert_cmpuint (r->status, ==, 200);
-    g_assert_cmpstr (json_object_get_string_member (reply_object (r), "id"), ==, "ward-01");
-  }
-  {
-    g_autoptr (Reply) r = http (f, "POST", "/api/v1/bookings", SCHED, "{\"title\":");
-    assert_problem (r, 400, "malformed-json");
-  }
-  /* Plain HTTP on the TLS port gets no HTTP answer. */
-  {
-    g_autoptr (GSocketConnection) conn = raw_connect (f);
-    const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    gboolean eof = FALSE;
-    g_autoptr (GString) resp = NULL;
-
-    raw_write (conn, req, strlen (req));
-    resp = raw_read (conn, NULL, &eof);
-    g_assert_true (eof);
-    g_assert_false (g_str_has_prefix (resp->str, "HTTP/1.1 200"));
-  }
-}
-
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -619,7 +592,6 @@ main (int argc, char **argv)
   ADD ("/api/metrics", test_metrics);
   ADD ("/api/config-reload", test_config_reload);
   ADD ("/api/unavailable", test_unavailable_services);
-  g_test_add ("/api/tls", Fixture, FIXTURE_TLS, fixture_set_up, test_tls, fixture_tear_down);
 
   return g_test_run ();
 }
