@@ -47,6 +47,7 @@ WbBookingService    *wb_api_get_bookings    (WbApi *api);
 WbConferenceControl *wb_api_get_conferences (WbApi *api);
 WbRouter            *wb_api_get_router      (WbApi *api);
 const WbApiLimits   *wb_api_peek_limits     (WbApi *api);
+WbApiAssetFunc       wb_api_get_asset_handler (WbApi *api);
 /* Counters for /metrics. */
 void wb_api_append_metrics (WbApi *api, GString *out);
 

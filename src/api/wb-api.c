@@ -33,6 +33,7 @@ struct _WbApi {
   WbBookingService *bookings;       /* nullable */
   gulong booking_changed_id;
   WbConferenceControl *conferences; /* nullable */
+  WbApiAssetFunc asset_func;        /* nullable: the web console */
 
   WbApiLimits limits;
   WbRateLimiter *requests;          /* per remote address */
@@ -889,6 +890,19 @@ wb_api_set_conference_control (WbApi *api, WbConferenceControl *control)
   g_return_if_fail (control == NULL || WB_IS_CONFERENCE_CONTROL (control));
 
   g_set_object (&api->conferences, control);
+}
+
+void
+wb_api_set_asset_handler (WbApi *api, WbApiAssetFunc func)
+{
+  g_return_if_fail (WB_IS_API (api));
+  api->asset_func = func;
+}
+
+WbApiAssetFunc
+wb_api_get_asset_handler (WbApi *api)
+{
+  return api->asset_func;
 }
 
 void

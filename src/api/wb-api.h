@@ -18,6 +18,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "common/wb-config.h"
 #include "control/wb-endpoint-registry.h"
@@ -67,6 +68,19 @@ void wb_api_set_booking_service (WbApi            *api,
 /* Conference and join/leave routes answer 503 until this is set. */
 void wb_api_set_conference_control (WbApi               *api,
                                     WbConferenceControl *control);
+
+/*
+ * Serves the web console: called for GET/HEAD of "/" and "/assets/NAME"
+ * (@path decoded, without the query).  Answers @msg and returns TRUE, or
+ * returns FALSE, leaving @msg untouched, for a path it has no file for
+ * (the API then answers a 404 problem).  wb_web_serve() of src/web/ has
+ * this shape; without a handler those paths are 404.
+ */
+typedef gboolean (*WbApiAssetFunc) (SoupServerMessage *msg,
+                                    const char        *path);
+
+void wb_api_set_asset_handler (WbApi          *api,
+                               WbApiAssetFunc  func);
 
 void wb_api_get_limits (WbApi       *api,
                         WbApiLimits *limits);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Routes about the hub itself: /healthz, /metrics (Prometheus text),
- * /api/v1/openapi.json (from the GResource) and /api/v1/events (SSE).
+ * /api/v1/openapi.json (from the GResource), /api/v1/events (SSE), and the
+ * web console's / and /assets/{name} (through the asset handler).
  */
 #include "wb-api-private.h"
 
@@ -48,6 +49,31 @@ events (WbRequest *request)
     return;
   }
   wb_sse_hub_attach (wb_api_get_sse_hub (request->api), request);
+}
+
+static void
+console_file (WbRequest *request, const char *path)
+{
+  WbApiAssetFunc serve = wb_api_get_asset_handler (request->api);
+
+  if (serve == NULL || !serve (request->msg, path)) {
+    g_autofree char *detail = g_strdup_printf ("no console file '%s'", path);
+    wb_request_respond_problem (request, 404, "not-found", detail, NULL, NULL);
+  }
+}
+
+static void
+console (WbRequest *request)
+{
+  console_file (request, "/");
+}
+
+static void
+console_asset (WbRequest *request)
+{
+  g_autofree char *path = g_strconcat ("/assets/", wb_request_param (request, "name"), NULL);
+
+  console_file (request, path);
 }
 
 /* Label values: backslash, double quote and newline are escaped. */
@@ -204,5 +230,7 @@ const WbRoute wb_routes_system[] = {
   { "GET", "/metrics", WB_ROLE_NONE, 0, metrics, NULL },
   { "GET", "/api/v1/openapi.json", WB_ROLE_NONE, 0, openapi, NULL },
   { "GET", "/api/v1/events", WB_ROLE_ANY, 0, events, NULL },
+  { "GET", "/", WB_ROLE_NONE, 0, console, NULL },
+  { "GET", "/assets/{name}", WB_ROLE_NONE, 0, console_asset, NULL },
 };
 const gsize wb_routes_system_len = G_N_ELEMENTS (wb_routes_system);

@@ -29,6 +29,7 @@ test_health_and_openapi (Fixture *f, gconstpointer data)
     { "/api/v1/bookings/{id}", "get" }, { "/api/v1/bookings/{id}", "patch" },
     { "/api/v1/bookings/{id}", "delete" }, { "/api/v1/bookings.ics", "get" },
     { "/api/v1/events", "get" }, { "/api/v1/audit", "get" },
+    { "/", "get" }, { "/assets/{name}", "get" },
   };
   JsonObject *paths;
   WbRouter *router = wb_api_get_router (f->api);
@@ -530,6 +531,62 @@ test_metrics (Fixture *f, gconstpointer data)
   }
 }
 
+/* Stands in for wb_web_serve() of src/web/. */
+static gboolean
+fake_assets (SoupServerMessage *msg, const char *path)
+{
+  static const char page[] = "<!doctype html><title>wardbridge</title>";
+  static const char css[] = "body{margin:0}";
+
+  if (g_str_equal (path, "/")) {
+    soup_server_message_set_status (msg, 200, NULL);
+    soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, page, strlen (page));
+    return TRUE;
+  }
+  if (g_str_equal (path, "/assets/app.css")) {
+    soup_server_message_set_status (msg, 200, NULL);
+    soup_server_message_set_response (msg, "text/css; charset=utf-8", SOUP_MEMORY_STATIC, css, strlen (css));
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+test_console (Fixture *f, gconstpointer data)
+{
+  {
+    /* No console wired: its paths are 404 problems. */
+    g_autoptr (Reply) r = http (f, "GET", "/", NULL, NULL);
+    assert_problem (r, 404, "not-found");
+  }
+  wb_api_set_asset_handler (f->api, fake_assets);
+  {
+    g_autoptr (Reply) r = http (f, "GET", "/", NULL, NULL);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (r->text, ==, "<!doctype html><title>wardbridge</title>");
+  }
+  {
+    g_autoptr (Reply) r = http (f, "GET", "/assets/app.css?v=2", NULL, NULL);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (r->text, ==, "body{margin:0}");
+  }
+  {
+    g_autoptr (Reply) r = http (f, "GET", "/assets/nothing.js", NULL, NULL);
+    JsonObject *obj = assert_problem (r, 404, "not-found");
+    g_assert_cmpstr (json_object_get_string_member (obj, "detail"), ==, "no console file '/assets/nothing.js'");
+  }
+  {
+    g_autoptr (Reply) r = http (f, "POST", "/assets/app.css", NULL, "{}");
+    assert_problem (r, 405, "method-not-allowed");
+    g_assert_cmpstr (reply_header (r, "Allow"), ==, "GET, HEAD");
+  }
+  {
+    /* Deeper paths are not assets. */
+    g_autoptr (Reply) r = http (f, "GET", "/assets/a/b.css", NULL, NULL);
+    assert_problem (r, 404, "not-found");
+  }
+}
+
 static void
 test_config_reload (Fixture *f, gconstpointer data)
 {
@@ -591,6 +648,7 @@ main (int argc, char **argv)
   ADD ("/api/events/slow-client", test_events_slow_client);
   ADD ("/api/metrics", test_metrics);
   ADD ("/api/config-reload", test_config_reload);
+  ADD ("/api/console", test_console);
   ADD ("/api/unavailable", test_unavailable_services);
 
   return g_test_run ();
