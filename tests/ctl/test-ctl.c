@@ -127,22 +127,17 @@ run_clear (Run *run)
 }
 
 typedef struct {
-  GSubprocess *process;
   gboolean done;
-  char *out;
-  char *err;
 } Pending;
 
 static void
-on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
+on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Pending *pending = user_data;
   g_autoptr (GError) error = NULL;
 
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
-                                        &pending->out, &pending->err, &error);
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error);
   g_assert_no_error (error);
-  pending->done = TRUE;
+  ((Pending *) user_data)->done = TRUE;
 }
 
 static gboolean
@@ -153,15 +148,20 @@ pending_done (gpointer data)
 
 static char *tmp_dir;
 
+/* wardbridgectl writes to files in the test's directory, read once it
+ * has exited. */
 static GSubprocess *
 spawn_ctl (const char *const *args)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  static guint runs;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
+  char *out_path = g_strdup_printf ("%s/ctl-%u.out", tmp_dir, runs);
+  char *err_path = g_strdup_printf ("%s/ctl-%u.err", tmp_dir, runs);
   GSubprocess *process;
 
+  runs++;
   g_ptr_array_add (argv, g_build_filename (g_getenv ("WB_BUILD_ROOT"), "src", "ctl",
                                            "wardbridgectl", NULL));
   for (guint i = 0; args[i] != NULL; i++)
@@ -173,22 +173,40 @@ spawn_ctl (const char *const *args)
   g_subprocess_launcher_unsetenv (launcher, "WARDBRIDGECTL_CONFIG");
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", tmp_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "", TRUE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
+  g_object_set_data_full (G_OBJECT (process), "wb-out", out_path, g_free);
+  g_object_set_data_full (G_OBJECT (process), "wb-err", err_path, g_free);
   return process;
+}
+
+static char *
+take_file (GSubprocess *process, const char *key)
+{
+  const char *path = g_object_get_data (G_OBJECT (process), key);
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+  return text;
 }
 
 static void
 finish_ctl (GSubprocess *process, Run *run)
 {
-  Pending pending = { process, FALSE, NULL, NULL };
+  Pending pending = { FALSE };
 
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &pending);
+  run_clear (run);
+  g_subprocess_wait_async (process, NULL, on_exited, &pending);
   g_assert_true (wb_test_wait_until (pending_done, &pending, 120));
   g_assert_true (g_subprocess_get_if_exited (process));
   run->status = g_subprocess_get_exit_status (process);
-  run->out = pending.out;
-  run->err = pending.err;
+  run->out = take_file (process, "wb-out");
+  run->err = take_file (process, "wb-err");
 }
 
 /* Runs wardbridgectl with @args while the test's main loop serves the hub. */
