@@ -45,6 +45,7 @@ typedef struct {
   char *bind_address;
   int audio_port;
   int video_port;
+  int framerate;
   gboolean simulate;
   gboolean headless;
   gboolean version;
@@ -226,6 +227,7 @@ main (int argc, char **argv)
     { "microphone", 0, 0, G_OPTION_ARG_STRING, &o.microphone, "auto, pulse:NAME or alsa:DEVICE (default auto)", "MIC" },
     { "audio-port", 0, 0, G_OPTION_ARG_INT, &o.audio_port, "Local even UDP port for audio RTP (0: any)", "PORT" },
     { "video-port", 0, 0, G_OPTION_ARG_INT, &o.video_port, "Local even UDP port for video RTP (0: any)", "PORT" },
+    { "framerate", 'f', 0, G_OPTION_ARG_INT, &o.framerate, "Frames per second sent (default 15; simulated: at most 15)", "FPS" },
     { "bind-address", 0, 0, G_OPTION_ARG_STRING, &o.bind_address, "Local address of the media sockets (default any)", "ADDRESS" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
     { NULL }
@@ -247,6 +249,7 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   o.audio_port = -1;
   o.video_port = -1;
+  o.framerate = -1;
 
   context = g_option_context_new ("- the wardbridge agent of a ward's box");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -293,6 +296,14 @@ main (int argc, char **argv)
     settings.audio_port = o.audio_port;
   if (o.video_port >= 0)
     settings.video_port = o.video_port;
+  if (o.framerate == 0 || o.framerate > 60) {
+    fprintf (stderr, "wardbridge-endpoint: --framerate takes 1 to 60\n");
+    wb_media_settings_clear (&settings);
+    options_clear (&o);
+    return WB_AGENT_EXIT_USAGE;
+  }
+  if (o.framerate > 0)
+    settings.framerate = o.framerate;
   simulate = simulate || o.simulate;
   settings.headless = settings.headless || o.headless;
   options_clear (&o);

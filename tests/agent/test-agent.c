@@ -372,6 +372,66 @@ test_media (void)
   receiver_clear (&r);
 }
 
+/* Headless with a file: what the hub sends ends up in a Matroska file. */
+static void
+test_media_record (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("wb-test-record-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "meeting.mkv", NULL);
+  g_autoptr (WbAgentMedia) media = NULL;
+  g_autoptr (JsonNode) answer = answer_node ("{\"conference\":\"c-1\",\"hub\":{\"host\":\"127.0.0.1\","
+                                             "\"audio_port\":9,\"video_port\":9}}");
+  g_autoptr (WbJoinInfo) join = NULL;
+  g_autoptr (GstElement) sender = NULL;
+  g_autofree char *launch = NULL;
+  g_autofree char *contents = NULL;
+  WbMediaSettings settings;
+  StatsWait wait;
+  gsize length = 0;
+
+  g_assert_no_error (error);
+  wb_media_settings_init (&settings);
+  settings.simulate = TRUE;
+  settings.headless = TRUE;
+  settings.record_path = g_strdup (path);
+  settings.bind_address = g_strdup ("127.0.0.1");
+  media = wb_agent_media_new (&settings);
+  wb_media_settings_clear (&settings);
+
+  join = wb_join_info_parse (answer, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_true (wb_agent_media_start (media, join, &error));
+  g_assert_no_error (error);
+
+  launch = g_strdup_printf (
+    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
+    "! udpsink host=127.0.0.1 port=%u sync=false "
+    "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1 ! x264enc tune=zerolatency "
+    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 "
+    "! udpsink host=127.0.0.1 port=%u sync=false",
+    wb_agent_media_get_audio_port (media), wb_agent_media_get_video_port (media));
+  sender = gst_parse_launch (launch, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  wait.media = media;
+  wait.audio = 50;
+  wait.video = 10;
+  g_assert_true (wb_test_wait_until (got_frames, &wait, TIMEOUT_S));
+  gst_element_set_state (sender, GST_STATE_NULL);
+  wb_agent_media_stop (media);
+
+  /* An EBML (Matroska) file with both tracks' codecs named in it. */
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 1000);
+  g_assert_cmpmem (contents, 4, "\x1a\x45\xdf\xa3", 4);
+  g_assert_nonnull (memmem (contents, length, "A_OPUS", 6));
+  g_assert_nonnull (memmem (contents, length, "V_MPEG4/ISO/AVC", 15));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* ---- The agent against a hub ------------------------------------------ */
 
 typedef struct {
@@ -796,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/tone", test_tone);
   g_test_add_func ("/agent/join-info", test_join_info);
   g_test_add_func ("/agent/media", test_media);
+  g_test_add_func ("/agent/media/record", test_media_record);
   g_test_add_func ("/agent/follows-hub", test_agent_follows_hub);
   g_test_add_func ("/agent/refused", test_agent_refused);
   g_test_add_func ("/agent/program", test_program);
