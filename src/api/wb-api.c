@@ -621,6 +621,11 @@ handler (SoupServer        *server,
   if (!parse_body (request))
     return;
 
+  /* Any authenticated call of a box is a sign of life. */
+  if (request->identity != NULL && request->identity->ward_id != NULL)
+    wb_endpoint_registry_mark_seen (request->api->registry, request->identity->ward_id,
+                                    g_get_real_time (), NULL);
+
   request->route->func (request);
   if (!request->paused)
     finish_request (request);

@@ -163,10 +163,20 @@ local_host (WbRequest *request)
   return g_strdup ("0.0.0.0");
 }
 
+/* "address": the box's address, for an admin joining a ward on its behalf;
+ * a box joining for itself is taken at the address it calls from. */
 static const WbFieldSpec join_fields[] = {
   { "audio_port", WB_FIELD_INTEGER, TRUE, 1, 65534 },
   { "video_port", WB_FIELD_INTEGER, TRUE, 1, 65534 },
+  { "address", WB_FIELD_STRING, FALSE, 0, 0 },
 };
+
+static gboolean
+is_ip_address (const char *text)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (text);
+  return address != NULL;
+}
 
 static void
 join (WbRequest *request)
@@ -180,6 +190,7 @@ join (WbRequest *request)
   g_autofree char *hub_host = NULL;
   g_autofree char *sdp = NULL;
   guint audio_port, video_port;
+  const char *box_host;
   const CodecInfo *audio, *video;
   JsonObject *obj, *hub;
   JsonNode *node;
@@ -196,6 +207,12 @@ join (WbRequest *request)
       wb_field_errors_add (&fe, "video_port", "must be even; RTCP uses the next port");
     if (json_object_get_int_member (body, "audio_port") == json_object_get_int_member (body, "video_port"))
       wb_field_errors_add (&fe, "video_port", "must differ from audio_port");
+    if (json_object_has_member (body, "address")) {
+      if (request->identity->role != WB_ROLE_ADMIN)
+        wb_field_errors_add (&fe, "address", "only an admin joining for a ward names its address");
+      else if (!is_ip_address (json_object_get_string_member (body, "address")))
+        wb_field_errors_add (&fe, "address", "must be an IPv4 or IPv6 address");
+    }
   }
   if (!wb_field_errors_empty (&fe)) {
     wb_request_respond_problem (request, 422, "invalid-fields", "the join request has invalid fields",
@@ -211,7 +228,11 @@ join (WbRequest *request)
 
   audio_port = (guint) json_object_get_int_member (body, "audio_port");
   video_port = (guint) json_object_get_int_member (body, "video_port");
-  answer = wb_conference_control_join (control, ep->id, request->remote_host, audio_port, video_port, &error);
+  /* The box's address: where it called from, or what an admin named. */
+  box_host = request->identity->role == WB_ROLE_ENDPOINT
+               ? request->remote_host
+               : json_object_get_string_member_with_default (body, "address", NULL);
+  answer = wb_conference_control_join (control, ep->id, box_host, audio_port, video_port, &error);
   if (answer == NULL) {
     wb_request_respond_error (request, error);
     return;
@@ -220,7 +241,7 @@ join (WbRequest *request)
   audio = &audio_codecs[ep->audio_codec];
   video = &video_codecs[ep->video_codec];
   hub_host = local_host (request);
-  sdp = build_sdp (hub_host, request->remote_host, answer->conference_id,
+  sdp = build_sdp (hub_host, box_host != NULL ? box_host : "0.0.0.0", answer->conference_id,
                    audio_port, audio, video_port, video, answer->srtp_key);
 
   obj = json_object_new ();

@@ -131,10 +131,25 @@ test_join_leave (Fixture *f, gconstpointer data)
   g_assert_cmpint (wb_endpoint_registry_lookup (f->registry, "ward-01")->state, ==, WB_ENDPOINT_STATE_JOINING);
   g_assert_cmpint (wb_endpoint_registry_lookup (f->registry, "ward-01")->last_seen_us, >, 0);
 
-  /* ward-03: G.711 A-law, VP8 and SRTP from its configuration. */
+  /* Only an admin names the box's address. */
+  {
+    g_autoptr (Reply) r = http (f, "POST", "/api/v1/endpoints/ward-03/join", WARD3,
+                                "{\"audio_port\":6000,\"video_port\":6002,\"address\":\"192.0.2.33\"}");
+    obj = assert_problem (r, 422, "invalid-fields");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                       json_object_get_array_member (obj, "errors"), 0), "pointer"), ==, "/address");
+  }
   {
     g_autoptr (Reply) r = http (f, "POST", "/api/v1/endpoints/ward-03/join", ADMIN,
-                                "{\"audio_port\":6000,\"video_port\":6002}");
+                                "{\"audio_port\":6000,\"video_port\":6002,\"address\":\"ward-03.lan\"}");
+    assert_problem (r, 422, "invalid-fields");
+  }
+
+  /* ward-03, joined by an admin on its behalf: G.711 A-law, VP8 and SRTP
+   * from its configuration. */
+  {
+    g_autoptr (Reply) r = http (f, "POST", "/api/v1/endpoints/ward-03/join", ADMIN,
+                                "{\"audio_port\":6000,\"video_port\":6002,\"address\":\"192.0.2.33\"}");
     JsonObject *srtp;
     const char *sdp;
 
@@ -153,11 +168,13 @@ test_join_leave (Fixture *f, gconstpointer data)
     g_assert_cmpstr (json_object_get_string_member (srtp, "key"), ==, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd");
     sdp = json_object_get_string_member (obj, "sdp");
     g_assert_nonnull (strstr (sdp, "\r\nm=audio 6000 RTP/SAVP 8\r\n"));
+    g_assert_nonnull (strstr (sdp, "\r\nc=IN IP4 192.0.2.33\r\n"));
     g_assert_nonnull (strstr (sdp, "\r\na=rtpmap:8 PCMA/8000\r\n"));
     g_assert_nonnull (strstr (sdp, "\r\na=rtpmap:97 VP8/90000\r\n"));
     g_assert_nonnull (strstr (sdp, "\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"));
   }
 
+  g_assert_cmpstr (wb_fake_conferences_last_join_address (f->conferences), ==, "192.0.2.33");
   {
     g_autoptr (Reply) r = http (f, "POST", "/api/v1/endpoints/ward-01/leave", WARD1, NULL);
     g_assert_cmpuint (r->status, ==, 204);
