@@ -39,9 +39,11 @@ typedef struct {
   guint sse_max_clients;             /* event streams open at once */
 } WbApiLimits;
 
-#define WB_API_DEFAULT_REQUESTS_PER_SECOND  20.0
-#define WB_API_DEFAULT_REQUEST_BURST        60
-#define WB_API_DEFAULT_MAX_CONNECTIONS      16
+/* Sized so that all 32 agents behind one NAT address (a city VPN) can
+ * hold their event streams and rejoin at once after a hub restart. */
+#define WB_API_DEFAULT_REQUESTS_PER_SECOND  30.0
+#define WB_API_DEFAULT_REQUEST_BURST        120
+#define WB_API_DEFAULT_MAX_CONNECTIONS      64
 #define WB_API_DEFAULT_IDLE_TIMEOUT_S       30
 #define WB_API_DEFAULT_SSE_KEEPALIVE_S      15
 #define WB_API_DEFAULT_SSE_MAX_PENDING      (256 * 1024)
