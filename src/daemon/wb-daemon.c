@@ -26,6 +26,7 @@
 #include "control/wb-event-bus.h"
 #include "control/wb-scheduler.h"
 #include "store/wb-store.h"
+#include "web/wb-web.h"
 
 G_DEFINE_QUARK (wb-daemon-error-quark, wb_daemon_error)
 
@@ -179,6 +180,7 @@ wb_daemon_start (WbDaemon *self, GError **error)
   self->api = wb_api_new (self->config, self->registry, self->bus);
   wb_api_set_booking_service (self->api, self->bookings);
   wb_api_set_conference_control (self->api, WB_CONFERENCE_CONTROL (self->conferences));
+  wb_api_set_asset_handler (self->api, wb_web_serve);
   if (!wb_api_listen (self->api, error)) {
     g_prefix_error (error, "HTTP API on %s port %u: ", self->config->http_address, self->config->http_port);
     return FALSE;
