@@ -160,6 +160,8 @@ load_config (const char       *path,
   get_string (file, "capture", "camera", &media->camera);
   get_string (file, "capture", "microphone", &media->microphone);
   get_string (file, "playback", "record-file", &media->record_path);
+  get_string (file, "playback", "audio-sink", &media->audio_sink);
+  get_string (file, "playback", "video-sink", &media->video_sink);
   get_string (file, "simulate", "label", &media->label);
   return get_uint (file, "agent", "audio-port", 0, 65534, &media->audio_port, error) &&
          get_uint (file, "agent", "video-port", 0, 65534, &media->video_port, error) &&

@@ -22,6 +22,8 @@ wb_media_settings_init (WbMediaSettings *settings)
   settings->tone_hz = 440;
   settings->camera = g_strdup ("/dev/video0");
   settings->microphone = g_strdup ("auto");
+  settings->audio_sink = g_strdup ("autoaudiosink");
+  settings->video_sink = g_strdup ("autovideosink");
   settings->width = WB_MEDIA_DEFAULT_WIDTH;
   settings->height = WB_MEDIA_DEFAULT_HEIGHT;
   settings->framerate = WB_MEDIA_DEFAULT_FRAMERATE;
@@ -38,6 +40,8 @@ wb_media_settings_clear (WbMediaSettings *settings)
   g_clear_pointer (&settings->microphone, g_free);
   g_clear_pointer (&settings->record_path, g_free);
   g_clear_pointer (&settings->bind_address, g_free);
+  g_clear_pointer (&settings->audio_sink, g_free);
+  g_clear_pointer (&settings->video_sink, g_free);
 }
 
 static void
@@ -50,6 +54,8 @@ settings_copy (WbMediaSettings       *dest,
   dest->microphone = g_strdup (src->microphone);
   dest->record_path = g_strdup (src->record_path);
   dest->bind_address = g_strdup (src->bind_address);
+  dest->audio_sink = g_strdup (src->audio_sink);
+  dest->video_sink = g_strdup (src->video_sink);
 }
 
 guint
@@ -321,7 +327,7 @@ describe_receive (WbAgentMedia  *self,
 {
   const WbMediaSettings *s = &self->settings;
   const char *encoding = wb_join_info_encoding (caps);
-  const char *depay, *decode, *parse, *sink;
+  const char *depay, *decode, *parse;
   const char *name = audio ? "a_depay" : "v_depay";
 
   if (audio && g_str_equal (encoding, "OPUS")) {
@@ -347,9 +353,20 @@ describe_receive (WbAgentMedia  *self,
   } else if (s->headless) {
     g_string_append (out, "! fakesink sync=false async=false ");
   } else {
-    sink = audio ? "audioconvert ! audioresample ! autoaudiosink" :
-                   "videoconvert ! autovideosink";
-    g_string_append_printf (out, "! %s ! queue ! %s ", decode, sink);
+    const char *sink = audio ? s->audio_sink : s->video_sink;
+    g_autoptr (GstElementFactory) factory = NULL;
+
+    /* A plain element name, so that nothing else enters the description. */
+    if (sink == NULL || *sink == '\0' ||
+        strspn (sink, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen (sink) ||
+        (factory = gst_element_factory_find (sink)) == NULL) {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                   "no %s sink element “%s”", audio ? "audio" : "video", sink != NULL ? sink : "");
+      return FALSE;
+    }
+    g_string_append_printf (out, "! %s name=%s ! queue ! %s ! %s ", decode,
+                            audio ? "a_dec" : "v_dec",
+                            audio ? "audioconvert ! audioresample" : "videoconvert", sink);
   }
   return TRUE;
 }
@@ -402,33 +419,37 @@ count_packets (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* Counts a buffer in the counter the pad carries (stats_lock). */
 static GstPadProbeReturn
-count_frames (GstPad          *pad,
-              GstPadProbeInfo *info,
-              gpointer         user_data)
+count_buffers (GstPad          *pad,
+               GstPadProbeInfo *info,
+               gpointer         user_data)
 {
   WbAgentMedia *self = user_data;
-  gboolean audio = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad), "wb-audio"));
+  guint64 *counter = g_object_get_data (G_OBJECT (pad), "wb-counter");
 
   g_mutex_lock (&self->stats_lock);
-  if (audio)
-    self->stats.audio_frames++;
-  else
-    self->stats.video_frames++;
+  (*counter)++;
   g_mutex_unlock (&self->stats_lock);
   return GST_PAD_PROBE_OK;
 }
 
+/* @counter: a member of self->stats; NULL for the packet counters. */
 static void
-add_probe (WbAgentMedia      *self,
-           const char        *element_name,
-           gboolean           audio,
-           GstPadProbeCallback callback)
+add_probe (WbAgentMedia        *self,
+           const char          *element_name,
+           gboolean             audio,
+           guint64             *counter,
+           GstPadProbeCallback  callback)
 {
   g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (self->pipeline), element_name);
-  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, "src");
+  g_autoptr (GstPad) pad = NULL;
 
+  if (element == NULL)
+    return;   /* headless: no decoder */
+  pad = gst_element_get_static_pad (element, "src");
   g_object_set_data (G_OBJECT (pad), "wb-audio", GINT_TO_POINTER (audio));
+  g_object_set_data (G_OBJECT (pad), "wb-counter", counter);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, self, NULL);
 }
 
@@ -573,10 +594,12 @@ wb_agent_media_start (WbAgentMedia      *self,
   memset (&self->stats, 0, sizeof self->stats);
   g_mutex_unlock (&self->stats_lock);
   self->pipeline = g_steal_pointer (&pipeline);
-  add_probe (self, "a_rtp_in", TRUE, count_packets);
-  add_probe (self, "v_rtp_in", FALSE, count_packets);
-  add_probe (self, "a_depay", TRUE, count_frames);
-  add_probe (self, "v_depay", FALSE, count_frames);
+  add_probe (self, "a_rtp_in", TRUE, NULL, count_packets);
+  add_probe (self, "v_rtp_in", FALSE, NULL, count_packets);
+  add_probe (self, "a_depay", TRUE, &self->stats.audio_frames, count_buffers);
+  add_probe (self, "v_depay", FALSE, &self->stats.video_frames, count_buffers);
+  add_probe (self, "a_dec", TRUE, &self->stats.audio_decoded, count_buffers);
+  add_probe (self, "v_dec", FALSE, &self->stats.video_decoded, count_buffers);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);

@@ -38,6 +38,8 @@ typedef struct {
   guint audio_kbps;
   gboolean headless;
   char *record_path;      /* headless: write what is received here; NULL: discard */
+  char *audio_sink;       /* playing: an element name, "autoaudiosink" */
+  char *video_sink;       /* playing: an element name, "autovideosink" */
   char *bind_address;     /* local address of the sockets; NULL: any */
   guint audio_port;       /* local RTP ports; 0: any free even port */
   guint video_port;
@@ -61,6 +63,8 @@ typedef struct {
   guint64 bytes;
   guint64 audio_frames;   /* depayloaded audio frames */
   guint64 video_frames;   /* depayloaded video access units */
+  guint64 audio_decoded;  /* playing: decoded audio buffers */
+  guint64 video_decoded;  /* playing: decoded pictures */
 } WbMediaStats;
 
 #define WB_TYPE_AGENT_MEDIA (wb_agent_media_get_type ())

@@ -304,6 +304,26 @@ got_frames (gpointer data)
   return stats.audio_frames >= wait->audio && stats.video_frames >= wait->video;
 }
 
+/* Stands for the hub sending to the box: a 1 kHz Opus tone and a small
+ * H.264 picture to @media's ports. */
+static GstElement *
+start_hub_sender (WbAgentMedia *media)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *launch = g_strdup_printf (
+    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
+    "! udpsink host=127.0.0.1 port=%u sync=false "
+    "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1 ! x264enc tune=zerolatency "
+    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 "
+    "! udpsink host=127.0.0.1 port=%u sync=false",
+    wb_agent_media_get_audio_port (media), wb_agent_media_get_video_port (media));
+  GstElement *sender = gst_parse_launch (launch, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  return sender;
+}
+
 static void
 test_media (void)
 {
@@ -313,7 +333,6 @@ test_media (void)
   g_autoptr (WbJoinInfo) join = NULL;
   g_autoptr (GstElement) sender = NULL;
   g_autofree char *json = NULL;
-  g_autofree char *launch = NULL;
   Receiver r = { 0 };
   StatsWait wait;
   WbMediaStats stats;
@@ -345,16 +364,7 @@ test_media (void)
   assert_sees_picture (&r, 640, 360);
 
   /* What the hub sends the box is counted, headless. */
-  launch = g_strdup_printf (
-    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
-    "! udpsink host=127.0.0.1 port=%u sync=false "
-    "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1 ! x264enc tune=zerolatency "
-    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 "
-    "! udpsink host=127.0.0.1 port=%u sync=false",
-    audio_port, video_port);
-  sender = gst_parse_launch (launch, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  sender = start_hub_sender (media);
   wait.media = media;
   wait.audio = 25;
   wait.video = 5;
@@ -372,6 +382,73 @@ test_media (void)
   receiver_clear (&r);
 }
 
+typedef struct {
+  WbAgentMedia *media;
+  guint64 audio;
+  guint64 video;
+} DecodedWait;
+
+static gboolean
+got_decoded (gpointer data)
+{
+  DecodedWait *wait = data;
+  WbMediaStats stats;
+
+  wb_agent_media_get_stats (wait->media, &stats);
+  return stats.audio_decoded >= wait->audio && stats.video_decoded >= wait->video;
+}
+
+/* Not headless: what the hub sends is decoded for the sinks (fakesink
+ * here: the test machine has no screen). */
+static void
+test_media_play (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbAgentMedia) media = NULL;
+  g_autoptr (WbAgentMedia) bad = NULL;
+  g_autoptr (JsonNode) answer = answer_node ("{\"conference\":\"c-1\",\"hub\":{\"host\":\"127.0.0.1\","
+                                             "\"audio_port\":9,\"video_port\":9}}");
+  g_autoptr (WbJoinInfo) join = NULL;
+  g_autoptr (GstElement) sender = NULL;
+  WbMediaSettings settings;
+  DecodedWait wait;
+  WbMediaStats stats;
+
+  join = wb_join_info_parse (answer, "127.0.0.1", &error);
+  g_assert_no_error (error);
+
+  wb_media_settings_init (&settings);
+  settings.simulate = TRUE;
+  settings.bind_address = g_strdup ("127.0.0.1");
+  g_free (settings.audio_sink);
+  g_free (settings.video_sink);
+  settings.audio_sink = g_strdup ("fakesink");
+  settings.video_sink = g_strdup ("no such sink");
+  bad = wb_agent_media_new (&settings);
+  g_free (settings.video_sink);
+  settings.video_sink = g_strdup ("fakesink");
+  media = wb_agent_media_new (&settings);
+  wb_media_settings_clear (&settings);
+
+  /* A sink that is not a plain element name is refused. */
+  g_assert_false (wb_agent_media_start (bad, join, &error));
+  g_assert_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN);
+  g_clear_error (&error);
+  g_assert_false (wb_agent_media_is_running (bad));
+
+  g_assert_true (wb_agent_media_start (media, join, &error));
+  g_assert_no_error (error);
+  sender = start_hub_sender (media);
+  wait.media = media;
+  wait.audio = 25;
+  wait.video = 5;
+  g_assert_true (wb_test_wait_until (got_decoded, &wait, TIMEOUT_S));
+  wb_agent_media_get_stats (media, &stats);
+  g_assert_cmpuint (stats.audio_frames, >=, stats.audio_decoded);
+  gst_element_set_state (sender, GST_STATE_NULL);
+  wb_agent_media_stop (media);
+}
+
 /* Headless with a file: what the hub sends ends up in a Matroska file. */
 static void
 test_media_record (void)
@@ -384,7 +461,6 @@ test_media_record (void)
                                              "\"audio_port\":9,\"video_port\":9}}");
   g_autoptr (WbJoinInfo) join = NULL;
   g_autoptr (GstElement) sender = NULL;
-  g_autofree char *launch = NULL;
   g_autofree char *contents = NULL;
   WbMediaSettings settings;
   StatsWait wait;
@@ -404,16 +480,7 @@ test_media_record (void)
   g_assert_true (wb_agent_media_start (media, join, &error));
   g_assert_no_error (error);
 
-  launch = g_strdup_printf (
-    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
-    "! udpsink host=127.0.0.1 port=%u sync=false "
-    "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1 ! x264enc tune=zerolatency "
-    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 "
-    "! udpsink host=127.0.0.1 port=%u sync=false",
-    wb_agent_media_get_audio_port (media), wb_agent_media_get_video_port (media));
-  sender = gst_parse_launch (launch, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  sender = start_hub_sender (media);
   wait.media = media;
   wait.audio = 50;
   wait.video = 10;
@@ -857,6 +924,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/join-info", test_join_info);
   g_test_add_func ("/agent/media", test_media);
   g_test_add_func ("/agent/media/record", test_media_record);
+  g_test_add_func ("/agent/media/play", test_media_play);
   g_test_add_func ("/agent/follows-hub", test_agent_follows_hub);
   g_test_add_func ("/agent/refused", test_agent_refused);
   g_test_add_func ("/agent/program", test_program);
