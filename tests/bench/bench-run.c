@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * WbBenchRun: one server, one N (see bench-run.h).
+ */
+#include "bench-run.h"
+
+/* A run holds real time when every ward hears nearly every packet and, with
+ * video, the observer gets nearly every frame. */
+#define REAL_TIME_MAX_LOSS_PCT 1.0
+#define REAL_TIME_MIN_FRAME_SHARE 0.9
+
+void
+wb_bench_run_free (WbBenchRun *run)
+{
+  if (run == NULL)
+    return;
+  g_free (run->target);
+  wb_bench_window_clear (&run->window);
+  g_free (run);
+}
+
+static gboolean
+sample (GPid pid, double *cpu, guint64 *rss, GError **error)
+{
+  if (!wb_bench_proc_sample (pid, cpu, rss)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read /proc/%d", (int) pid);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static double
+counter_rate (double before, double after, double seconds)
+{
+  return before < 0 || after < 0 ? -1 : (after - before) / seconds;
+}
+
+WbBenchRun *
+wb_bench_run (const WbBenchRunOptions  *options,
+              WbBenchClips             *clips,
+              GError                  **error)
+{
+  g_autoptr (WbBenchRun) run = g_new0 (WbBenchRun, 1);
+  g_autoptr (WbBenchLoad) load = NULL;
+  g_autoptr (WbBenchServer) server = NULL;
+  g_autofree guint *audio_ports = g_new0 (guint, options->n_wards);
+  g_autofree guint *video_ports = g_new0 (guint, options->n_wards);
+  gboolean video = !options->audio_only && options->kind != WB_BENCH_SERVER_JANUS;
+  WbBenchLoadOptions load_options = {
+    .n_wards = options->n_wards,
+    .n_talkers = options->n_talkers,
+    .send_video = video,
+    .expect_video = video,
+    .canvas_width = options->width,
+    .canvas_height = options->height,
+  };
+  WbBenchServerOptions server_options = {
+    .kind = options->kind,
+    .program = options->program,
+    .n_wards = options->n_wards,
+    .width = options->width,
+    .height = options->height,
+    .framerate = options->framerate,
+    .ward_audio_ports = audio_ports,
+    .ward_video_ports = video_ports,
+  };
+  double cpu0, cpu1, audio0, audio1, video0, video1;
+  gint64 t0, t1;
+  guint64 rss;
+  GPid pid;
+
+  run->kind = options->kind;
+  run->audio_only = !video;
+  run->n_wards = options->n_wards;
+  run->n_talkers = options->n_talkers;
+  run->target = g_strdup_printf ("%s%s", wb_bench_server_kind_name (options->kind),
+                                 options->audio_only && options->kind != WB_BENCH_SERVER_JANUS ? "-audio" : "");
+  run->pli_keyframes_per_s = -1;
+
+  load = wb_bench_load_new (&load_options, clips, error);
+  if (load == NULL)
+    return NULL;
+  for (guint i = 0; i < options->n_wards; i++)
+    wb_bench_load_get_ports (load, i, &audio_ports[i], &video_ports[i]);
+  server = wb_bench_server_start (&server_options, error);
+  if (server == NULL) {
+    g_prefix_error (error, "%s, %u wards: ", run->target, options->n_wards);
+    return NULL;
+  }
+  for (guint i = 0; i < options->n_wards; i++) {
+    guint server_audio, server_video;
+
+    if (!wb_bench_server_join (server, i, audio_ports[i], video_ports[i],
+                               &server_audio, &server_video, error)) {
+      g_prefix_error (error, "%s: joining ward %u: ", run->target, i + 1);
+      return NULL;
+    }
+    wb_bench_load_set_peer (load, i, "127.0.0.1", server_audio, video ? server_video : 0);
+  }
+  pid = wb_bench_server_get_pid (server);
+
+  /* The floor: everyone joined, nobody sends. */
+  if (!sample (pid, &cpu0, &rss, error))
+    return NULL;
+  t0 = g_get_monotonic_time ();
+  wb_bench_run_for (options->idle_seconds);
+  if (!sample (pid, &cpu1, &rss, error))
+    return NULL;
+  t1 = g_get_monotonic_time ();
+  run->idle_cpu_pct = 100.0 * (cpu1 - cpu0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
+
+  wb_bench_load_start (load);
+  wb_bench_run_for (options->warmup_seconds);
+
+  audio0 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
+  video0 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
+  if (!sample (pid, &cpu0, &rss, error))
+    return NULL;
+  t0 = g_get_monotonic_time ();
+  wb_bench_load_window_begin (load);
+  wb_bench_run_for (options->window_seconds);
+  wb_bench_load_window_end (load, &run->window);
+  if (!sample (pid, &cpu1, &run->rss_kb, error))
+    return NULL;
+  t1 = g_get_monotonic_time ();
+  audio1 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
+  video1 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
+  run->cpu_pct = 100.0 * (cpu1 - cpu0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
+  run->audio_encodes_per_s = counter_rate (audio0, audio1, (double) (t1 - t0) / G_USEC_PER_SEC);
+  run->video_encodes_per_s = counter_rate (video0, video1, (double) (t1 - t0) / G_USEC_PER_SEC);
+
+  run->real_time = run->window.wards_without_audio == 0 &&
+                   run->window.audio_loss_pct_max <= REAL_TIME_MAX_LOSS_PCT &&
+                   (!video || (run->window.wards_without_video == 0 &&
+                               run->window.video_loss_pct_max <= REAL_TIME_MAX_LOSS_PCT &&
+                               run->window.video_frames_per_s >= REAL_TIME_MIN_FRAME_SHARE * options->framerate));
+
+  if (video && options->kind == WB_BENCH_SERVER_HUB && options->pli_seconds > 0) {
+    WbBenchWindow storm;
+
+    wb_bench_load_set_pli_rate (load, options->pli_rate);
+    wb_bench_load_window_begin (load);
+    wb_bench_run_for (options->pli_seconds);
+    wb_bench_load_window_end (load, &storm);
+    wb_bench_load_set_pli_rate (load, 0);
+    run->pli_keyframes_per_s = storm.keyframes_per_s;
+    run->pli_sent_per_s = storm.pli_per_s;
+    wb_bench_window_clear (&storm);
+  }
+  return g_steal_pointer (&run);
+}
