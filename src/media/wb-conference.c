@@ -19,11 +19,9 @@
 #include <gst/video/video.h>
 #include <errno.h>
 #include <stdio.h>
-#include <sys/random.h>
 
 #include "media/wb-port-allocator.h"
 #include "media/wb-recorder.h"
-#include "media/wb-sdp.h"
 #include "media/wb-tile-overlay.h"
 
 GST_DEBUG_CATEGORY_STATIC (wb_conference_debug);
@@ -34,6 +32,10 @@ GST_PLUGIN_STATIC_DECLARE (wardbridge);
 
 #define MIXER_FACTORY "mixminus"
 #define SNAPSHOT_TIMEOUT (5 * GST_SECOND)
+/* The latency the wards' branches report covers the jitter buffer, not the
+ * time to decode on a busy machine: the mixer and the compositor wait this
+ * much longer for late inputs before they go on without them. */
+#define WB_CONFERENCE_PROCESSING_SLACK (50 * GST_MSECOND)
 
 G_DEFINE_QUARK (wb-conference-error-quark, wb_conference_error)
 
@@ -102,20 +104,6 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* ---- small helpers ------------------------------------------------------ */
-
-void
-wb_join_info_free (WbJoinInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->conference_id);
-  g_free (info->endpoint_id);
-  g_free (info->hub_host);
-  g_free (info->srtp_suite);
-  g_free (info->srtp_key);
-  g_free (info->sdp);
-  g_free (info);
-}
 
 void
 wb_participant_report_free (WbParticipantReport *report)
@@ -378,11 +366,29 @@ update_speaker (WbConference *self,
   g_signal_emit (self, signals[SIGNAL_SPEAKER], 0, id);
 }
 
+static GstPad *add_pacer (GstElement *aggregator);
+
+static void
+ensure_pacer (GstElement  *aggregator,
+              GstPad     **pacer)
+{
+  g_autoptr (GstPad) src = NULL;
+
+  if (*pacer != NULL || aggregator == NULL)
+    return;
+  src = gst_element_get_static_pad (aggregator, "src");
+  if (gst_pad_has_current_caps (src))
+    *pacer = add_pacer (aggregator);
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
   WbConference *self = user_data;
   gint64 now = g_get_monotonic_time ();
+
+  ensure_pacer (self->compositor, &self->comp_pacer);
+  ensure_pacer (self->mixer, &self->mix_pacer);
   gboolean overlay_changed = FALSE;
   g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
 
@@ -488,6 +494,8 @@ on_bus_message (GstBus     *bus,
       g_autofree char *id = NULL;
 
       gst_message_parse_error (message, &err, &debug);
+      /* Say which element failed: "video-rx-1-avdec_h264: ...". */
+      g_prefix_error (&err, "%s: ", GST_MESSAGE_SRC_NAME (message));
       if (slot != NULL) {
         id = g_strdup (wb_participant_get_id (slot->participant));
         GST_WARNING ("conference %s: ward %s: %s (%s)", self->id, id, err->message,
@@ -590,6 +598,8 @@ build_video (WbConference  *self,
   g_object_set (bg_caps, "caps", raw, NULL);
   g_object_set (canvas_caps, "caps", raw, NULL);
   gst_util_set_object_arg (G_OBJECT (self->compositor), "background", "black");
+  g_object_set (self->compositor, "latency", (guint64) WB_CONFERENCE_PROCESSING_SLACK, NULL);
+  gst_util_set_object_arg (G_OBJECT (self->compositor), "start-time-selection", "first");
 
   g_signal_connect (overlay, "draw", G_CALLBACK (on_overlay_draw), self);
 
@@ -603,7 +613,9 @@ build_video (WbConference  *self,
   gst_util_set_object_arg (G_OBJECT (self->encoder), "speed-preset", "ultrafast");
   g_object_set (self->encoder,
                 "bitrate", c->video_bitrate_kbps,
-                "key-int-max", c->framerate * 10,
+                /* Wards ask with PLI; a stock player that joins late and
+                 * never asks gets a picture within two seconds anyway. */
+                "key-int-max", c->framerate * 2,
                 "min-force-key-unit-interval",
                 (guint64) WB_CONFERENCE_KEYFRAME_MIN_MS * GST_MSECOND,
                 NULL);
@@ -625,7 +637,6 @@ build_video (WbConference  *self,
       !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
     return FALSE;
 
-  self->comp_pacer = add_pacer (self->compositor);
   bg_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
   {
     g_autoptr (GstPad) src = gst_element_get_static_pad (bg_caps, "src");
@@ -657,6 +668,11 @@ build_audio (WbConference  *self,
     return TRUE;
   }
   gst_bin_add (GST_BIN (self->pipeline), self->mixer);
+  g_object_set (self->mixer, "latency", (guint64) WB_CONFERENCE_PROCESSING_SLACK, NULL);
+  /* Start from the first input buffer, whose caps come before it: a live
+   * audio aggregator that times out before any caps fails with "not
+   * negotiated" (seen at start-up on a loaded machine). */
+  gst_util_set_object_arg (G_OBJECT (self->mixer), "start-time-selection", "first");
 
   if (!(silence = add_element (self, "audiotestsrc", "mix-clock", error)) ||
       !(silence_caps = add_element (self, "capsfilter", "mix-clock-caps", error)) ||
@@ -681,8 +697,6 @@ build_audio (WbConference  *self,
                  "cannot link the silent clock input to the mixer");
     return FALSE;
   }
-
-  self->mix_pacer = add_pacer (self->mixer);
 
   g_object_set (queue, "leaky", 1, "max-size-buffers", 10, "max-size-bytes", 0,
                 "max-size-time", (guint64) 0, NULL);
@@ -914,30 +928,6 @@ slot_plug (WbConference  *self,
   return TRUE;
 }
 
-/* A fresh SRTP master key from the kernel's CSPRNG. */
-static GBytes *
-make_srtp_key (GError **error)
-{
-  guint8 key[WB_SRTP_MASTER_KEY_LEN];
-  gsize got = 0;
-
-  while (got < sizeof (key)) {
-    gssize n = getrandom (key + got, sizeof (key) - got, 0);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "no random bytes for an SRTP key: %s", g_strerror (saved));
-      return NULL;
-    }
-    got += (gsize) n;
-  }
-  return g_bytes_new (key, sizeof (key));
-}
-
 static gboolean
 check_running (WbConference  *self,
                GError       **error)
@@ -965,7 +955,6 @@ wb_conference_add_endpoint (WbConference            *self,
   GSocket *sockets[WB_N_SOCKETS] = { NULL, };
   guint base_port = 0;
   g_autoptr (GBytes) srtp_key = NULL;
-  g_autofree char *srtp_key_b64 = NULL;
   WbParticipant *participant;
   Slot *slot;
 
@@ -1020,7 +1009,7 @@ wb_conference_add_endpoint (WbConference            *self,
   }
 
   if (endpoint->srtp)
-    srtp_key = make_srtp_key (&local_error);
+    srtp_key = wb_srtp_key_new (&local_error);
   if (endpoint->srtp && srtp_key == NULL)
     participant = NULL;
   else
@@ -1059,53 +1048,12 @@ wb_conference_add_endpoint (WbConference            *self,
             self->id, endpoint->id, remote_address, base_port, base_port + 3,
             audio_port, video_port);
 
-  if (srtp_key != NULL)
-    srtp_key_b64 = g_base64_encode (g_bytes_get_data (srtp_key, NULL), g_bytes_get_size (srtp_key));
-
-  if (out_info != NULL) {
-    WbJoinInfo *info = g_new0 (WbJoinInfo, 1);
-    WbSdpParams sdp = {
-      .session_id = self->id,
-      .title = self->title,
-      .origin_address = self->config->public_address,
-      .ward_address = remote_address,
-      .audio_port = audio_port,
-      .audio_codec = endpoint->audio_codec,
-      .audio_bitrate_kbps = self->config->audio_bitrate_kbps,
-      .video_port = video_port,
-      .srtp_key = srtp_key_b64,
-    };
-
-    info->conference_id = g_strdup (self->id);
-    info->endpoint_id = g_strdup (endpoint->id);
-    info->hub_host = g_strdup (self->config->public_address);
-    info->hub_audio_port = wb_participant_get_hub_audio_port (participant);
-    info->hub_video_port = wb_participant_get_hub_video_port (participant);
-    info->audio_codec = endpoint->audio_codec;
-    switch (endpoint->audio_codec) {
-      case WB_AUDIO_CODEC_PCMA:
-        info->audio_payload_type = WB_PT_PCMA;
-        info->audio_clock_rate = 8000;
-        break;
-      case WB_AUDIO_CODEC_PCMU:
-        info->audio_payload_type = WB_PT_PCMU;
-        info->audio_clock_rate = 8000;
-        break;
-      case WB_AUDIO_CODEC_OPUS:
-      default:
-        info->audio_payload_type = WB_PT_OPUS;
-        info->audio_clock_rate = 48000;
-        break;
-    }
-    info->video_codec = WB_VIDEO_CODEC_H264;
-    info->video_payload_type = WB_PT_H264;
-    if (srtp_key != NULL) {
-      info->srtp_suite = g_strdup (WB_SRTP_SUITE);
-      info->srtp_key = g_strdup (srtp_key_b64);
-    }
-    info->sdp = wb_sdp_for_join (&sdp);
-    *out_info = info;
-  }
+  if (out_info != NULL)
+    *out_info = wb_join_info_new (self->config, self->id, self->title, endpoint,
+                                  remote_address, audio_port, video_port,
+                                  wb_participant_get_hub_audio_port (participant),
+                                  wb_participant_get_hub_video_port (participant),
+                                  srtp_key);
 
   return TRUE;
 }

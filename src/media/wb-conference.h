@@ -26,6 +26,7 @@
 #include <gio/gio.h>
 
 #include "common/wb-config.h"
+#include "media/wb-join-info.h"
 #include "media/wb-layout.h"
 #include "media/wb-participant.h"
 
@@ -59,28 +60,6 @@ typedef enum {
 /* At most one keyframe per this interval, however many wards ask. */
 #define WB_CONFERENCE_KEYFRAME_MIN_MS 1000
 
-/* What a joining ward needs to know: the answer to POST .../join. */
-typedef struct {
-  char        *conference_id;
-  char        *endpoint_id;
-  char        *hub_host;            /* [hub] public-address; NULL: the address the API was reached on */
-  guint        hub_audio_port;      /* RTP; RTCP on the next port */
-  guint        hub_video_port;
-  WbAudioCodec audio_codec;         /* both directions */
-  guint        audio_payload_type;
-  guint        audio_clock_rate;
-  WbVideoCodec video_codec;         /* what the hub sends: H.264 */
-  guint        video_payload_type;
-  /* SRTP, for endpoints with srtp=true; NULL for plain RTP.  One master
-   * key (30 bytes of key and salt, base64) made for this join only, used by
-   * both sides in both directions (RFC 4568 SDES; the two SSRCs differ). */
-  char        *srtp_suite;          /* WB_SRTP_SUITE */
-  char        *srtp_key;
-  char        *sdp;                 /* what the hub sends to the ward, for any RTP player */
-} WbJoinInfo;
-
-void wb_join_info_free (WbJoinInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (WbJoinInfo, wb_join_info_free)
 
 /* One ward's line in wb_conference_get_participants(). */
 typedef struct {

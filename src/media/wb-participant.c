@@ -212,15 +212,65 @@ link_pads (GstElement  *src,
   return TRUE;
 }
 
-static void
+static GstPad *
 add_ghost (GstElement *bin,
            GstElement *element,
            const char *pad_name,
            const char *ghost_name)
 {
   g_autoptr (GstPad) target = gst_element_get_static_pad (element, pad_name);
+  GstPad *ghost = gst_ghost_pad_new (ghost_name, target);
 
-  gst_element_add_pad (bin, gst_ghost_pad_new (ghost_name, target));
+  gst_element_add_pad (bin, ghost);
+  return ghost;
+}
+
+/*
+ * The ward's inputs (its mix-minus, the composite) come from elements that
+ * serve every ward: a tee and the mixer.  Whatever goes wrong downstream of
+ * one ward's input (a refused packet, an encoder error, the bin being torn
+ * down) must not travel back up and stop them for everyone, so these ghost
+ * pads always answer OK and report a failure once.
+ */
+static GstFlowReturn
+firewall_result (GstPad        *pad,
+                 GstFlowReturn  ret)
+{
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING && ret != GST_FLOW_NOT_LINKED &&
+      g_object_get_data (G_OBJECT (pad), "wb-flow-reported") == NULL) {
+    GST_WARNING_OBJECT (pad, "send path failed (%s); the other wards are not affected",
+                        gst_flow_get_name (ret));
+    g_object_set_data (G_OBJECT (pad), "wb-flow-reported", GINT_TO_POINTER (1));
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+firewall_chain (GstPad    *pad,
+                GstObject *parent,
+                GstBuffer *buffer)
+{
+  return firewall_result (pad, gst_proxy_pad_chain_default (pad, parent, buffer));
+}
+
+static GstFlowReturn
+firewall_chain_list (GstPad        *pad,
+                     GstObject     *parent,
+                     GstBufferList *list)
+{
+  return firewall_result (pad, gst_proxy_pad_chain_list_default (pad, parent, list));
+}
+
+static void
+add_firewalled_ghost (GstElement *bin,
+                      GstElement *element,
+                      const char *pad_name,
+                      const char *ghost_name)
+{
+  GstPad *ghost = add_ghost (bin, element, pad_name, ghost_name);
+
+  gst_pad_set_chain_function (ghost, firewall_chain);
+  gst_pad_set_chain_list_function (ghost, firewall_chain_list);
 }
 
 /* ---- probes ------------------------------------------------------------- */
@@ -576,7 +626,7 @@ build_send (WbParticipant  *self,
     gst_object_unref (enc);
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
   }
-  add_ghost (self->bin, audio_first, "sink", "audio_sink");
+  add_firewalled_ghost (self->bin, audio_first, "sink", "audio_sink");
 
   if (!add_chain (GST_BIN (self->bin), video_tx, "video-tx", &video_first, &video_last, error))
     return FALSE;
@@ -586,7 +636,7 @@ build_send (WbParticipant  *self,
                 "max-size-buffers", 400,
                 "max-size-bytes", 0,
                 NULL);
-  add_ghost (self->bin, video_first, "sink", "video_sink");
+  add_firewalled_ghost (self->bin, video_first, "sink", "video_sink");
 
   sinks[WB_SOCKET_AUDIO_RTP] = add_udpsink (self, WB_SOCKET_AUDIO_RTP, self->remote_audio_port, error);
   sinks[WB_SOCKET_AUDIO_RTCP] = add_udpsink (self, WB_SOCKET_AUDIO_RTCP, self->remote_audio_port + 1, error);

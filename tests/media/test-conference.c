@@ -35,6 +35,7 @@ typedef struct {
   WbConference *conf;
   gboolean record;
   gboolean quiet[N_WARDS];    /* join with the tone at volume 0 */
+  guint conference_errors;    /* "error" signals without a ward */
   TestWard *wards[N_WARDS];
 } Fixture;
 
@@ -92,6 +93,20 @@ make_config (void)
 }
 
 static void
+on_conference_error (WbConference *conf,
+                      const char   *endpoint_id,
+                      GError       *error,
+                      gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  g_test_message ("conference error from %s: %s", endpoint_id ? endpoint_id : "(conference)",
+                  error->message);
+  if (endpoint_id == NULL)
+    f->conference_errors++;
+}
+
+static void
 fixture_set_up (Fixture *f,
                 WbLayoutKind layout)
 {
@@ -103,6 +118,7 @@ fixture_set_up (Fixture *f,
                                f->record, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->conf);
+  g_signal_connect (f->conf, "error", G_CALLBACK (on_conference_error), f);
 }
 
 static void
@@ -165,6 +181,8 @@ join_ward (Fixture *f,
 static void
 fixture_tear_down (Fixture *f)
 {
+  /* The conference itself never failed, whatever the wards did. */
+  g_assert_cmpuint (f->conference_errors, ==, 0);
   wb_conference_end (f->conf);
   g_clear_object (&f->conf);
   for (guint i = 0; i < N_WARDS; i++)
@@ -373,6 +391,27 @@ test_conference_three_wards (void)
   /* Grid: three tiles, each showing its ward's colour, to every ward. */
   assert_tiles_show_colours (&f, "grid");
 
+  /* What the conference reports of each ward: media in, nothing dropped. */
+  test_run_for (2.0 * WB_CONFERENCE_TICK_MS / 1000.0);
+  {
+    g_autoptr (GPtrArray) reports = wb_conference_get_participants (f.conf);
+
+    g_assert_cmpuint (reports->len, ==, N_WARDS);
+    for (guint i = 0; i < N_WARDS; i++) {
+      WbParticipantReport *r = g_ptr_array_index (reports, i);
+
+      g_assert_cmpstr (r->endpoint_id, ==, ids[i]);
+      g_assert_cmpint (r->state, ==, WB_PARTICIPANT_STATE_LIVE);
+      g_assert_false (r->signal_lost);
+      g_assert_false (r->muted);
+      g_assert_cmpuint (r->media.ingress.accepted_packets, >, 10);
+      g_assert_cmpuint (wb_ingress_counts_total_dropped (&r->media.ingress), ==, 0);
+      g_assert_cmpuint (r->media.audio_packets, >, 10);
+      g_assert_cmpuint (r->media.video_frames, >, 3);
+      g_assert_cmpint (r->media.last_video_us, >, 0);
+    }
+  }
+
   if (wb_conference_has_audio_mixer (f.conf)) {
     assert_mix_minus (&f);
 
@@ -533,16 +572,17 @@ test_conference_stall_and_resume (void)
                   "longest video gap %.0f ms, audio gap %.0f ms", frames1 - frames0, stalled_s,
                   test_ward_get_max_video_gap_us (f.wards[0]) / 1e3,
                   test_ward_get_max_audio_gap_us (f.wards[0]) / 1e3);
-  /* 10 fps: at least half the frames, and no hole of seven frames.  (The
-   * hub without its pacer inputs showed a hole of one latency here: about
-   * 300 ms, over a second under AddressSanitizer.) */
+  /* The others keep receiving: 10 fps, at least half of the frames, and
+   * no hole anywhere near the 3 s the stall lasted.  (On a quiet machine
+   * the holes are 100-130 ms of video and 25-70 ms of audio, as without a
+   * stall; before the pacer inputs they were one latency, 170-300 ms.  A
+   * machine at load 25 adds up to most of a second.) */
   g_assert_cmpuint (frames1 - frames0, >=, (guint64) (stalled_s * 10 / 2));
-  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[0]), <, 700 * 1000);
-  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[1]), <, 700 * 1000);
+  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[0]), <, 3 * G_USEC_PER_SEC / 2);
+  g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[1]), <, 3 * G_USEC_PER_SEC / 2);
   if (wb_conference_has_audio_mixer (f.conf)) {
-    /* Audio arrives every 20 ms, normally with gaps under 100 ms here. */
-    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[0]), <, 400 * 1000);
-    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[1]), <, 400 * 1000);
+    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[0]), <, G_USEC_PER_SEC);
+    g_assert_cmpint (test_ward_get_max_audio_gap_us (f.wards[1]), <, G_USEC_PER_SEC);
   }
   /* The two others still show their colours. */
   {
@@ -757,9 +797,10 @@ test_conference_leave_rejoin (void)
                   base.fds, base.elements, base.pads, end.fds, end.elements, end.pads);
   g_assert_cmpuint (end.elements, ==, base.elements);
   g_assert_cmpuint (end.pads, ==, base.pads);
-  /* A leak would add four sockets a cycle; fewer than at the start is
-   * fine (transient descriptors of the warm-up cycle gone). */
-  g_assert_cmpuint (end.fds, <=, base.fds);
+  /* A leaked ward would keep four sockets: 19 cycles would add 76.  The
+   * count moves by a descriptor or two with what GStreamer's threads hold
+   * at the moment it is taken. */
+  g_assert_cmpuint (end.fds, <=, base.fds + 2);
 
   fixture_tear_down (&f);
 }
@@ -997,7 +1038,7 @@ test_conference_sdp_for_stock_player (void)
 
   {
     const char *argv[] = { "ffprobe", "-v", "error", "-protocol_whitelist", "file,udp,rtp",
-      "-analyzeduration", "3000000", "-show_entries", "stream=codec_type,codec_name,width,height,sample_rate",
+      "-analyzeduration", "5000000", "-show_entries", "stream=codec_type,codec_name,width,height,sample_rate",
       "-of", "default=noprint_wrappers=1", sdp_path, NULL };
 
     out = run_tool (argv, 60.0);
@@ -1033,6 +1074,15 @@ on_speaker (WbConference *conf,
   g_array_append_val (log->times, now);
 }
 
+static void
+on_talking (WbConference *conf,
+            const char   *id,
+            gboolean      talking,
+            gpointer      user_data)
+{
+  g_test_message ("%s %s talking", id, talking ? "starts" : "stops");
+}
+
 typedef struct {
   Fixture *f;
   const char *id;
@@ -1065,6 +1115,7 @@ test_conference_active_speaker (void)
     return;
   }
   g_signal_connect (f.conf, "speaker", G_CALLBACK (on_speaker), &log);
+  g_signal_connect (f.conf, "talking", G_CALLBACK (on_talking), NULL);
   f.quiet[0] = f.quiet[2] = TRUE;
   for (guint i = 0; i < N_WARDS; i++)
     join_ward (&f, i);
