@@ -23,16 +23,17 @@ export function createBoard(ctx) {
     li.className = 'ward';
     li.dataset.ward = id;
     li.innerHTML = `
-      <div class="ward-head"><span class="ward-name"></span><span class="ward-id"></span></div>
+      <div class="ward-name"></div>
       <div class="ward-marks">
+        <span class="ward-id"></span>
         <span class="badge state"></span>
         <span class="mark talking" hidden></span>
         <span class="mark muted" hidden></span>
       </div>
-      <dl class="ward-stats">
-        <div><dt class="loss-label"></dt><dd class="loss"></dd></div>
-        <div><dt class="jitter-label"></dt><dd class="jitter"></dd></div>
-      </dl>`;
+      <div class="ward-stats">
+        <span><span class="loss-label"></span> <b class="loss"></b></span>
+        <span><span class="jitter-label"></span> <b class="jitter"></b></span>
+      </div>`;
     tiles.set(id, li);
     grid.append(li);
     return li;
@@ -59,7 +60,7 @@ export function createBoard(ctx) {
     li.querySelector('.loss-label').textContent = t('board.loss');
     li.querySelector('.jitter-label').textContent = t('board.jitter');
     li.querySelector('.loss').textContent =
-      typeof stats.loss_pct === 'number' ? `${stats.loss_pct.toFixed(1)} %` : '—';
+      typeof stats.loss_pct === 'number' ? `${stats.loss_pct.toFixed(1)}%` : '—';
     li.querySelector('.jitter').textContent =
       typeof stats.jitter_ms === 'number' ? `${stats.jitter_ms.toFixed(0)} ms` : '—';
   }

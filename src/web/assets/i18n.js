@@ -28,7 +28,7 @@ const STRINGS = {
     'board.talking': 'Đang nói',
     'board.muted': 'Đã tắt tiếng',
     'board.loss': 'Mất gói',
-    'board.jitter': 'Độ trễ dao động',
+    'board.jitter': 'Dao động',
     'state.offline': 'Ngoại tuyến',
     'state.idle': 'Sẵn sàng',
     'state.invited': 'Đã mời',

@@ -77,6 +77,10 @@ function replaceHash(name) {
 }
 
 function onEvent(name, data) {
+  // How many events this page has taken in (shown to tests and to anyone
+  // inspecting the page).
+  const status = el('stream-status');
+  status.dataset.events = String(Number(status.dataset.events || 0) + 1);
   board.applyEvent(name, data);
   conference.applyEvent(name, data);
   calendar.applyEvent(name, data);
