@@ -79,6 +79,9 @@ struct _WbAgentMedia {
    * [2] video RTP, [3] video RTCP. */
   GSocket *sockets[4];
   GstElement *pipeline;     /* NULL between meetings */
+  GBytes *srtp_key;         /* the meeting's SRTP key; NULL: plain RTP */
+  GstElement *srtp_enc[2];  /* per RTP session (0 audio, 1 video), shared by RTP and RTCP */
+  GstElement *srtp_dec[2];
   guint bus_watch;
 
   GMutex stats_lock;        /* guards stats: probes run on streaming threads */
@@ -260,18 +263,17 @@ describe_audio_send (WbAgentMedia  *self,
 
   if (g_str_equal (encoding, "OPUS"))
     g_string_append_printf (out, "! audio/x-raw,channels=1,rate=48000 ! opusenc bitrate=%u "
-                            "frame-size=20 audio-type=voice ! rtpopuspay pt=%d ",
+                            "frame-size=20 audio-type=voice ! rtpopuspay name=a_pay pt=%d ",
                             s->audio_kbps * 1000, pt);
   else if (g_str_equal (encoding, "PCMA"))
-    g_string_append_printf (out, "! audio/x-raw,channels=1,rate=8000 ! alawenc ! rtppcmapay pt=%d ", pt);
+    g_string_append_printf (out, "! audio/x-raw,channels=1,rate=8000 ! alawenc ! rtppcmapay name=a_pay pt=%d ", pt);
   else if (g_str_equal (encoding, "PCMU"))
-    g_string_append_printf (out, "! audio/x-raw,channels=1,rate=8000 ! mulawenc ! rtppcmupay pt=%d ", pt);
+    g_string_append_printf (out, "! audio/x-raw,channels=1,rate=8000 ! mulawenc ! rtppcmupay name=a_pay pt=%d ", pt);
   else {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
                  "the hub wants audio in %s, which this box cannot send", encoding);
     return FALSE;
   }
-  g_string_append (out, "! rtp.send_rtp_sink_0 ");
   return TRUE;
 }
 
@@ -302,18 +304,17 @@ describe_video_send (WbAgentMedia  *self,
     g_string_append_printf (out, "! x264enc tune=zerolatency speed-preset=ultrafast "
                             "key-int-max=30 bitrate=%u threads=%u "
                             "! video/x-h264,profile=constrained-baseline "
-                            "! rtph264pay config-interval=-1 aggregate-mode=zero-latency pt=%d ",
+                            "! rtph264pay name=v_pay config-interval=-1 aggregate-mode=zero-latency pt=%d ",
                             s->video_kbps, s->simulate ? 1 : 2, pt);
   else if (g_str_equal (encoding, "VP8"))
     g_string_append_printf (out, "! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 "
-                            "target-bitrate=%u ! rtpvp8pay pt=%d ",
+                            "target-bitrate=%u ! rtpvp8pay name=v_pay pt=%d ",
                             s->video_kbps * 1000, pt);
   else {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
                  "the hub wants video in %s, which this box cannot send", encoding);
     return FALSE;
   }
-  g_string_append (out, "! rtp.send_rtp_sink_1 ");
   return TRUE;
 }
 
@@ -378,24 +379,202 @@ describe_pipeline (WbAgentMedia      *self,
 {
   g_autoptr (GString) out = g_string_new (NULL);
 
-  g_string_append_printf (out, "rtpbin name=rtp latency=%u ", self->settings.latency_ms);
   if (!describe_audio_send (self, join->audio_caps, out, error) ||
       !describe_video_send (self, join->video_caps, out, error) ||
       !describe_receive (self, join->audio_caps, TRUE, out, error) ||
       !describe_receive (self, join->video_caps, FALSE, out, error))
     return NULL;
+  /* The rtpbin is added and linked by wb_agent_media_start(), after its
+   * SRTP signals are connected. */
   g_string_append (out,
-                   "rtp.send_rtp_src_0 ! udpsink name=a_rtp_out sync=false async=false "
-                   "rtp.send_rtcp_src_0 ! udpsink name=a_rtcp_out sync=false async=false "
-                   "udpsrc name=a_rtp_in ! rtp.recv_rtp_sink_0 "
-                   "udpsrc name=a_rtcp_in caps=application/x-rtcp ! rtp.recv_rtcp_sink_0 "
-                   "rtp.send_rtp_src_1 ! udpsink name=v_rtp_out sync=false async=false "
-                   "rtp.send_rtcp_src_1 ! udpsink name=v_rtcp_out sync=false async=false "
-                   "udpsrc name=v_rtp_in ! rtp.recv_rtp_sink_1 "
-                   "udpsrc name=v_rtcp_in caps=application/x-rtcp ! rtp.recv_rtcp_sink_1 ");
+                   "udpsink name=a_rtp_out sync=false async=false "
+                   "udpsink name=a_rtcp_out sync=false async=false "
+                   "udpsrc name=a_rtp_in udpsrc name=a_rtcp_in "
+                   "udpsink name=v_rtp_out sync=false async=false "
+                   "udpsink name=v_rtcp_out sync=false async=false "
+                   "udpsrc name=v_rtp_in udpsrc name=v_rtcp_in ");
   if (self->settings.headless && self->settings.record_path != NULL)
     g_string_append (out, "matroskamux name=mux streamable=true ! filesink name=file ");
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* ---- SRTP ------------------------------------------------------------- */
+
+static void
+clear_srtp (WbAgentMedia *self)
+{
+  for (guint i = 0; i < 2; i++) {
+    gst_clear_object (&self->srtp_enc[i]);
+    gst_clear_object (&self->srtp_dec[i]);
+  }
+  g_clear_pointer (&self->srtp_key, g_bytes_unref);
+}
+
+#define SRTP_CIPHER "aes-128-icm"
+#define SRTP_AUTH   "hmac-sha1-80"
+
+static void
+set_srtp_fields (GstStructure *s,
+                 GBytes       *key)
+{
+  g_autoptr (GstBuffer) buffer = gst_buffer_new_wrapped_bytes (key);
+
+  gst_structure_set (s,
+                     "srtp-key", GST_TYPE_BUFFER, buffer,
+                     "srtp-cipher", G_TYPE_STRING, SRTP_CIPHER,
+                     "srtp-auth", G_TYPE_STRING, SRTP_AUTH,
+                     "srtcp-cipher", G_TYPE_STRING, SRTP_CIPHER,
+                     "srtcp-auth", G_TYPE_STRING, SRTP_AUTH,
+                     NULL);
+}
+
+/* What the hub's packets look like before srtpdec: @rtp_caps renamed
+ * application/x-srtp, with the key. */
+static GstCaps *
+srtp_caps (const GstCaps *rtp_caps,
+           GBytes        *key)
+{
+  GstCaps *caps = rtp_caps != NULL ? gst_caps_copy (rtp_caps) : gst_caps_new_empty_simple ("application/x-srtcp");
+
+  if (rtp_caps != NULL)
+    gst_structure_set_name (gst_caps_get_structure (caps, 0), "application/x-srtp");
+  set_srtp_fields (gst_caps_get_structure (caps, 0), key);
+  return caps;
+}
+
+/* srtpdec asks for the key of a sender it has no caps for. */
+static GstCaps *
+on_request_key (GstElement *srtpdec,
+                guint       ssrc,
+                gpointer    user_data)
+{
+  WbAgentMedia *self = user_data;
+  GstCaps *caps = gst_caps_new_empty_simple ("application/x-srtp");
+
+  set_srtp_fields (gst_caps_get_structure (caps, 0), self->srtp_key);
+  return caps;
+}
+
+/* rtpbin asks for the SRTP encoder (or decoder) of @session, once for RTP
+ * and once for RTCP: both get the same element.  Returns a new reference. */
+static GstElement *
+srtp_element (WbAgentMedia *self,
+              guint         session,
+              gboolean      encoder)
+{
+  GstElement **slot;
+
+  if (self->srtp_key == NULL || session >= 2)
+    return NULL;
+  slot = encoder ? &self->srtp_enc[session] : &self->srtp_dec[session];
+  if (*slot == NULL) {
+    GstElement *element = gst_element_factory_make (encoder ? "srtpenc" : "srtpdec", NULL);
+
+    if (element == NULL) {
+      GST_ERROR_OBJECT (self, "the srtp plugin is missing");
+      return NULL;
+    }
+    if (encoder) {
+      g_autoptr (GstBuffer) key = gst_buffer_new_wrapped_bytes (self->srtp_key);
+
+      g_object_set (element, "key", key, NULL);
+      gst_util_set_object_arg (G_OBJECT (element), "rtp-cipher", SRTP_CIPHER);
+      gst_util_set_object_arg (G_OBJECT (element), "rtp-auth", SRTP_AUTH);
+      gst_util_set_object_arg (G_OBJECT (element), "rtcp-cipher", SRTP_CIPHER);
+      gst_util_set_object_arg (G_OBJECT (element), "rtcp-auth", SRTP_AUTH);
+    } else {
+      g_signal_connect (element, "request-key", G_CALLBACK (on_request_key), self);
+    }
+    *slot = gst_object_ref_sink (element);
+  }
+  return gst_object_ref (*slot);
+}
+
+/* rtpbin links the encoder's "rtp_src_N" (or "rtcp_src_N"), which srtpenc
+ * makes when its "rtp_sink_N" (or "rtcp_sink_N") is requested. */
+static GstElement *
+request_encoder (WbAgentMedia *self,
+                 guint         session,
+                 const char   *kind)
+{
+  g_autoptr (GstElement) encoder = srtp_element (self, session, TRUE);
+  g_autofree char *name = g_strdup_printf ("%s_sink_%u", kind, session);
+  g_autoptr (GstPad) pad = NULL;
+
+  if (encoder == NULL)
+    return NULL;
+  pad = gst_element_request_pad_simple (encoder, name);
+  if (pad == NULL) {
+    GST_ERROR_OBJECT (self, "srtpenc gave no %s pad", name);
+    return NULL;
+  }
+  return g_steal_pointer (&encoder);
+}
+
+static GstElement *
+on_request_rtp_encoder (GstElement *rtpbin,
+                        guint       session,
+                        gpointer    user_data)
+{
+  return request_encoder (user_data, session, "rtp");
+}
+
+static GstElement *
+on_request_rtcp_encoder (GstElement *rtpbin,
+                         guint       session,
+                         gpointer    user_data)
+{
+  return request_encoder (user_data, session, "rtcp");
+}
+
+static GstElement *
+on_request_decoder (GstElement *rtpbin,
+                    guint       session,
+                    gpointer    user_data)
+{
+  return srtp_element (user_data, session, FALSE);
+}
+
+/* Links one RTP session of @rtpbin: the payloader "<p>_pay" and the
+ * sockets' elements "<p>_rtp_out", "<p>_rtcp_out", "<p>_rtp_in",
+ * "<p>_rtcp_in". */
+static gboolean
+link_session (GstElement  *pipeline,
+              GstElement  *rtpbin,
+              guint        session,
+              const char  *p,
+              GError     **error)
+{
+  static const struct {
+    const char *element;
+    gboolean to_rtpbin;        /* element -> rtpbin, or rtpbin -> element */
+    const char *rtpbin_pad;
+  } links[] = {
+    { "pay", TRUE, "send_rtp_sink_" },
+    { "rtp_out", FALSE, "send_rtp_src_" },
+    { "rtcp_out", FALSE, "send_rtcp_src_" },
+    { "rtp_in", TRUE, "recv_rtp_sink_" },
+    { "rtcp_in", TRUE, "recv_rtcp_sink_" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++) {
+    g_autofree char *name = g_strdup_printf ("%s_%s", p, links[i].element);
+    g_autofree char *pad = g_strdup_printf ("%s%u", links[i].rtpbin_pad, session);
+    g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (pipeline), name);
+    gboolean linked;
+
+    g_return_val_if_fail (element != NULL, FALSE);
+    if (links[i].to_rtpbin)
+      linked = gst_element_link_pads (element, "src", rtpbin, pad);
+    else
+      linked = gst_element_link_pads (rtpbin, pad, element, "sink");
+    if (!linked) {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                   "cannot link %s and the RTP session's %s", name, pad);
+      return FALSE;
+    }
+  }
+  return TRUE;
 }
 
 /* ---- Running it ------------------------------------------------------- */
@@ -563,11 +742,27 @@ wb_agent_media_start (WbAgentMedia      *self,
   }
   gst_object_ref_sink (pipeline);
 
-  set_named (pipeline, "a_rtp_in", "socket", self->sockets[0], "close-socket", FALSE,
-             "caps", join->audio_caps, NULL);
+  if (join->srtp_key != NULL) {
+    g_autoptr (GstCaps) audio = srtp_caps (join->audio_caps, join->srtp_key);
+    g_autoptr (GstCaps) video = srtp_caps (join->video_caps, join->srtp_key);
+    g_autoptr (GstCaps) rtcp = srtp_caps (NULL, join->srtp_key);
+
+    self->srtp_key = g_bytes_ref (join->srtp_key);
+    set_named (pipeline, "a_rtp_in", "caps", audio, NULL);
+    set_named (pipeline, "v_rtp_in", "caps", video, NULL);
+    set_named (pipeline, "a_rtcp_in", "caps", rtcp, NULL);
+    set_named (pipeline, "v_rtcp_in", "caps", rtcp, NULL);
+  } else {
+    g_autoptr (GstCaps) rtcp = gst_caps_new_empty_simple ("application/x-rtcp");
+
+    set_named (pipeline, "a_rtp_in", "caps", join->audio_caps, NULL);
+    set_named (pipeline, "v_rtp_in", "caps", join->video_caps, NULL);
+    set_named (pipeline, "a_rtcp_in", "caps", rtcp, NULL);
+    set_named (pipeline, "v_rtcp_in", "caps", rtcp, NULL);
+  }
+  set_named (pipeline, "a_rtp_in", "socket", self->sockets[0], "close-socket", FALSE, NULL);
   set_named (pipeline, "a_rtcp_in", "socket", self->sockets[1], "close-socket", FALSE, NULL);
-  set_named (pipeline, "v_rtp_in", "socket", self->sockets[2], "close-socket", FALSE,
-             "caps", join->video_caps, NULL);
+  set_named (pipeline, "v_rtp_in", "socket", self->sockets[2], "close-socket", FALSE, NULL);
   set_named (pipeline, "v_rtcp_in", "socket", self->sockets[3], "close-socket", FALSE, NULL);
   set_named (pipeline, "a_rtp_out", "socket", self->sockets[0], "close-socket", FALSE,
              "host", join->hub_host, "port", (gint) join->hub_audio_port, NULL);
@@ -587,8 +782,28 @@ wb_agent_media_start (WbAgentMedia      *self,
     set_named (pipeline, "mic", "device", device + 1, NULL);
   set_named (pipeline, "file", "location", s->record_path, NULL);
 
-  rtpbin = gst_bin_get_by_name (GST_BIN (pipeline), "rtp");
+  /* The rtpbin last: SRTP elements are asked for as its pads are made. */
+  rtpbin = gst_element_factory_make ("rtpbin", "rtp");
+  if (rtpbin == NULL) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "rtpbin is missing");
+    wb_agent_media_stop (self);
+    return FALSE;
+  }
+  g_object_set (rtpbin, "latency", s->latency_ms, NULL);
   g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_rtp_pad_added), NULL);
+  if (self->srtp_key != NULL) {
+    g_signal_connect (rtpbin, "request-rtp-encoder", G_CALLBACK (on_request_rtp_encoder), self);
+    g_signal_connect (rtpbin, "request-rtcp-encoder", G_CALLBACK (on_request_rtcp_encoder), self);
+    g_signal_connect (rtpbin, "request-rtp-decoder", G_CALLBACK (on_request_decoder), self);
+    g_signal_connect (rtpbin, "request-rtcp-decoder", G_CALLBACK (on_request_decoder), self);
+  }
+  gst_bin_add (GST_BIN (pipeline), gst_object_ref (rtpbin));
+  if (!link_session (pipeline, rtpbin, 0, "a", error) ||
+      !link_session (pipeline, rtpbin, 1, "v", error)) {
+    gst_clear_object (&pipeline);
+    clear_srtp (self);
+    return FALSE;
+  }
 
   g_mutex_lock (&self->stats_lock);
   memset (&self->stats, 0, sizeof self->stats);
@@ -632,6 +847,7 @@ wb_agent_media_stop (WbAgentMedia *self)
   }
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   gst_clear_object (&self->pipeline);
+  clear_srtp (self);
 }
 
 gboolean

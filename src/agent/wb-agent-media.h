@@ -12,7 +12,9 @@
  * are bound once by wb_agent_media_bind() and kept across meetings, so the
  * ports the box announces in its join stay true.  The same sockets send,
  * so the hub sees the box's packets come from the ports it announced
- * (symmetric RTP).
+ * (symmetric RTP).  When the join answer carries an SRTP key, both
+ * directions are SRTP (AES_CM_128_HMAC_SHA1_80) through rtpbin's
+ * encoder/decoder signals.
  *
  * Owned by WbAgent; lives on the main context.  Errors of the running
  * pipeline are reported by the "error" signal (GError *).

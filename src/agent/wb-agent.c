@@ -98,7 +98,9 @@ transition_is_legal (WbAgentState from,
            to == WB_AGENT_STATE_RETRYING || to == WB_AGENT_STATE_FAILED ||
            to == WB_AGENT_STATE_STOPPED;
   case WB_AGENT_STATE_RETRYING:
-    return to == WB_AGENT_STATE_CONNECTING || to == WB_AGENT_STATE_STOPPED;
+    /* FAILED: the media of the meeting, still running, broke. */
+    return to == WB_AGENT_STATE_CONNECTING || to == WB_AGENT_STATE_STOPPED ||
+           to == WB_AGENT_STATE_FAILED;
   case WB_AGENT_STATE_STOPPED:
   case WB_AGENT_STATE_FAILED:
   default:

@@ -15,6 +15,7 @@ wb_join_info_free (WbJoinInfo *info)
   g_free (info->hub_host);
   g_clear_pointer (&info->audio_caps, gst_caps_unref);
   g_clear_pointer (&info->video_caps, gst_caps_unref);
+  g_clear_pointer (&info->srtp_key, g_bytes_unref);
   g_free (info);
 }
 
@@ -136,6 +137,41 @@ is_unspecified (const char *host)
   return address != NULL && g_inet_address_get_is_any (address);
 }
 
+#define SRTP_SUITE   "AES_CM_128_HMAC_SHA1_80"
+#define SRTP_KEY_LEN 30   /* 16 bytes of key, 14 of salt */
+
+static gboolean
+parse_srtp (WbJoinInfo  *info,
+            JsonNode    *node,
+            GError     **error)
+{
+  JsonObject *srtp;
+  const char *suite;
+  const char *key;
+  g_autofree guchar *raw = NULL;
+  gsize length = 0;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  srtp = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  suite = str_member (srtp, "suite");
+  key = str_member (srtp, "key");
+  if (suite != NULL && g_ascii_strcasecmp (suite, SRTP_SUITE) != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                 "the hub asks for SRTP suite %s; this box speaks " SRTP_SUITE, suite);
+    return FALSE;
+  }
+  if (key != NULL)
+    raw = g_base64_decode (key, &length);
+  if (raw == NULL || length != SRTP_KEY_LEN) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "the join answer's SRTP key is not %u bytes of base64", SRTP_KEY_LEN);
+    return FALSE;
+  }
+  info->srtp_key = g_bytes_new_take (g_steal_pointer (&raw), length);
+  return TRUE;
+}
+
 WbJoinInfo *
 wb_join_info_parse (JsonNode    *answer,
                     const char  *fallback_host,
@@ -176,6 +212,8 @@ wb_join_info_parse (JsonNode    *answer,
   info->video_caps = caps_from_sdp (sdp, "video");
   if (info->video_caps == NULL)
     info->video_caps = caps_from_block (obj_member (root, "video"), FALSE);
+  if (!parse_srtp (info, json_object_get_member (root, "srtp"), error))
+    return NULL;
   if (info->audio_caps == NULL || info->video_caps == NULL ||
       wb_join_info_encoding (info->audio_caps) == NULL ||
       wb_join_info_encoding (info->video_caps) == NULL) {

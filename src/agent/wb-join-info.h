@@ -5,7 +5,8 @@
  * caps of what the hub sends and expects.  The caps come from the answer's
  * SDP when it has one, else from its "audio"/"video" blocks, else are the
  * contract's defaults (Opus/111, H.264/96).  Plain struct, owned by the
- * agent for the length of one meeting.
+ * agent for the length of one meeting.  "srtp": {"suite", "key"} gives the
+ * SRTP key of the meeting (DESIGN.md §2).
  */
 #pragma once
 
@@ -21,6 +22,8 @@ typedef struct {
   guint hub_video_port;
   GstCaps *audio_caps;     /* application/x-rtp, media=audio, ... */
   GstCaps *video_caps;     /* application/x-rtp, media=video, ... */
+  GBytes *srtp_key;        /* SRTP master key and salt (30 bytes) for both
+                            * directions, AES_CM_128_HMAC_SHA1_80; NULL: plain RTP */
 } WbJoinInfo;
 
 void wb_join_info_free (WbJoinInfo *info);

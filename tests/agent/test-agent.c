@@ -163,24 +163,47 @@ typedef struct {
   GstElement *pipeline;
   GstElement *audio_sink;
   GstElement *video_sink;
+  GstCaps *srtp_caps;      /* the key, for srtpdec's "request-key" */
 } Receiver;
 
+static GstCaps *
+on_receiver_request_key (GstElement *srtpdec, guint ssrc, gpointer user_data)
+{
+  return gst_caps_ref (((Receiver *) user_data)->srtp_caps);
+}
+
+/* @srtp_key_hex: the SRTP key the box encrypts with, or NULL. */
 static void
-receiver_init (Receiver *r)
+receiver_init_full (Receiver *r, const char *srtp_key_hex)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) audio_src = NULL;
   g_autoptr (GstElement) video_src = NULL;
+  g_autofree char *srtp = NULL;
+  g_autofree char *launch = NULL;
+  const char *rtp = srtp_key_hex != NULL ? "application/x-srtp" : "application/x-rtp";
+  const char *adec = srtp_key_hex != NULL ? "! srtpdec name=adec " : "";
+  const char *vdec = srtp_key_hex != NULL ? "! srtpdec name=vdec " : "";
 
+  if (srtp_key_hex != NULL) {
+    g_autofree char *caps = NULL;
+
+    srtp = g_strdup_printf (",srtp-key=(buffer)%s,srtp-cipher=aes-128-icm,srtp-auth=hmac-sha1-80,"
+                            "srtcp-cipher=aes-128-icm,srtcp-auth=hmac-sha1-80", srtp_key_hex);
+    caps = g_strconcat ("application/x-srtp", srtp, NULL);
+    r->srtp_caps = gst_caps_from_string (caps);
+    g_assert_nonnull (r->srtp_caps);
+  }
   r->audio_socket = bind_even_socket ();
   r->video_socket = bind_even_socket ();
-  r->pipeline = gst_parse_launch (
-    "udpsrc name=asrc caps=\"application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111\" "
+  launch = g_strdup_printf (
+    "udpsrc name=asrc caps=\"%s,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111%s\" %s"
     "! rtpjitterbuffer latency=100 ! rtpopusdepay ! opusdec ! audioconvert ! audioresample "
     "! audio/x-raw,format=S16LE,channels=1,rate=48000 ! appsink name=asink sync=false max-buffers=1000 "
-    "udpsrc name=vsrc caps=\"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96\" "
+    "udpsrc name=vsrc caps=\"%s,media=video,encoding-name=H264,clock-rate=90000,payload=96%s\" %s"
     "! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse ! avdec_h264 ! appsink name=vsink sync=false max-buffers=5 drop=true",
-    &error);
+    rtp, srtp != NULL ? srtp : "", adec, rtp, srtp != NULL ? srtp : "", vdec);
+  r->pipeline = gst_parse_launch (launch, &error);
   g_assert_no_error (error);
   audio_src = gst_bin_get_by_name (GST_BIN (r->pipeline), "asrc");
   video_src = gst_bin_get_by_name (GST_BIN (r->pipeline), "vsrc");
@@ -188,7 +211,22 @@ receiver_init (Receiver *r)
   g_object_set (video_src, "socket", r->video_socket, "close-socket", FALSE, NULL);
   r->audio_sink = gst_bin_get_by_name (GST_BIN (r->pipeline), "asink");
   r->video_sink = gst_bin_get_by_name (GST_BIN (r->pipeline), "vsink");
+  if (srtp_key_hex != NULL) {
+    const char *names[] = { "adec", "vdec" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      g_autoptr (GstElement) srtpdec = gst_bin_get_by_name (GST_BIN (r->pipeline), names[i]);
+
+      g_signal_connect (srtpdec, "request-key", G_CALLBACK (on_receiver_request_key), r);
+    }
+  }
   g_assert_cmpint (gst_element_set_state (r->pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+receiver_init (Receiver *r)
+{
+  receiver_init_full (r, NULL);
 }
 
 static void
@@ -200,6 +238,7 @@ receiver_clear (Receiver *r)
   gst_clear_object (&r->pipeline);
   g_clear_object (&r->audio_socket);
   g_clear_object (&r->video_socket);
+  g_clear_pointer (&r->srtp_caps, gst_caps_unref);
 }
 
 /* Goertzel: the power of @freq in @samples. */
@@ -306,22 +345,42 @@ got_frames (gpointer data)
 
 /* Stands for the hub sending to the box: a 1 kHz Opus tone and a small
  * H.264 picture to @media's ports. */
+/* Stands for the hub sending to the box: a 1 kHz Opus tone and a small
+ * H.264 picture to @media's ports, SRTP-encrypted with @srtp_key_hex when
+ * not NULL. */
 static GstElement *
-start_hub_sender (WbAgentMedia *media)
+start_hub_sender_full (WbAgentMedia *media, const char *srtp_key_hex)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *enc = srtp_key_hex != NULL ? g_strdup_printf ("! srtpenc key=%s ", srtp_key_hex) : g_strdup ("");
   g_autofree char *launch = g_strdup_printf (
-    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
+    "audiotestsrc is-live=true freq=1000 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 %s"
     "! udpsink host=127.0.0.1 port=%u sync=false "
     "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1 ! x264enc tune=zerolatency "
-    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 "
+    "speed-preset=ultrafast key-int-max=10 ! rtph264pay config-interval=-1 pt=96 %s"
     "! udpsink host=127.0.0.1 port=%u sync=false",
-    wb_agent_media_get_audio_port (media), wb_agent_media_get_video_port (media));
+    enc, wb_agent_media_get_audio_port (media), enc, wb_agent_media_get_video_port (media));
   GstElement *sender = gst_parse_launch (launch, &error);
 
   g_assert_no_error (error);
   g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
   return sender;
+}
+
+static GstElement *
+start_hub_sender (WbAgentMedia *media)
+{
+  return start_hub_sender_full (media, NULL);
+}
+
+static gboolean
+got_packets (gpointer data)
+{
+  StatsWait *wait = data;
+  WbMediaStats stats;
+
+  wb_agent_media_get_stats (wait->media, &stats);
+  return stats.audio_packets >= wait->audio && stats.video_packets >= wait->video;
 }
 
 static void
@@ -447,6 +506,68 @@ test_media_play (void)
   g_assert_cmpuint (stats.audio_frames, >=, stats.audio_decoded);
   gst_element_set_state (sender, GST_STATE_NULL);
   wb_agent_media_stop (media);
+}
+
+/* With the join answer's SRTP key both ways: the hub decrypts the ward's
+ * tone and picture, the box decrypts (and authenticates) the hub's. */
+static void
+test_media_srtp (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbAgentMedia) media = simulated_media ("ward-08", "ward-08");
+  g_autoptr (GString) hex = g_string_new (NULL);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (WbJoinInfo) join = NULL;
+  g_autoptr (GstElement) sender = NULL;
+  g_autoptr (GstElement) wrong_sender = NULL;
+  g_autofree char *key64 = NULL;
+  g_autofree char *json = NULL;
+  guchar key[30];
+  Receiver r = { 0 };
+  StatsWait wait;
+  WbMediaStats stats;
+
+  for (guint i = 0; i < sizeof key; i++) {
+    key[i] = (guchar) (7 * i + 1);
+    g_string_append_printf (hex, "%02x", key[i]);
+  }
+  key64 = g_base64_encode (key, sizeof key);
+
+  receiver_init_full (&r, hex->str);
+  json = g_strdup_printf ("{\"conference\":\"c-1\",\"hub\":{\"host\":\"127.0.0.1\","
+                          "\"audio_port\":%u,\"video_port\":%u},"
+                          "\"srtp\":{\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"key\":\"%s\"}}",
+                          socket_port (r.audio_socket), socket_port (r.video_socket), key64);
+  answer = answer_node (json);
+  join = wb_join_info_parse (answer, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (join->srtp_key);
+  g_assert_cmpuint (g_bytes_get_size (join->srtp_key), ==, 30);
+  g_assert_true (wb_agent_media_start (media, join, &error));
+  g_assert_no_error (error);
+
+  /* ward-08: 460 Hz, decrypted by the hub's side. */
+  assert_hears_tone (&r, 460);
+  assert_sees_picture (&r, 640, 360);
+
+  /* The hub's media under another key are dropped... */
+  wrong_sender = start_hub_sender_full (media, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+  wait.media = media;
+  wait.audio = 25;
+  wait.video = 5;
+  /* (the packets reach the box's sockets; none passes the decryption) */
+  g_assert_true (wb_test_wait_until (got_packets, &wait, TIMEOUT_S));
+  wb_agent_media_get_stats (media, &stats);
+  g_assert_cmpuint (stats.audio_frames, ==, 0);
+  g_assert_cmpuint (stats.video_frames, ==, 0);
+  gst_element_set_state (wrong_sender, GST_STATE_NULL);
+
+  /* ...and under the meeting's key they come through. */
+  sender = start_hub_sender_full (media, hex->str);
+  g_assert_true (wb_test_wait_until (got_frames, &wait, TIMEOUT_S));
+  gst_element_set_state (sender, GST_STATE_NULL);
+  wb_agent_media_stop (media);
+  receiver_clear (&r);
 }
 
 /* Headless with a file: what the hub sends ends up in a Matroska file. */
@@ -925,6 +1046,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/media", test_media);
   g_test_add_func ("/agent/media/record", test_media_record);
   g_test_add_func ("/agent/media/play", test_media_play);
+  g_test_add_func ("/agent/media/srtp", test_media_srtp);
   g_test_add_func ("/agent/follows-hub", test_agent_follows_hub);
   g_test_add_func ("/agent/refused", test_agent_refused);
   g_test_add_func ("/agent/program", test_program);
