@@ -394,13 +394,13 @@ on_tick (gpointer user_data)
 
   for (guint i = 0; i < self->slots->len; i++) {
     Slot *slot = g_ptr_array_index (self->slots, i);
-    WbParticipantStats stats;
+    gint64 last_audio_us, last_video_us;
     WbParticipantState state;
     gboolean lost;
 
-    wb_participant_get_stats (slot->participant, &stats);
+    wb_participant_get_last_seen (slot->participant, &last_audio_us, &last_video_us);
 
-    lost = media_state (slot, now, stats.last_video_us) != WB_PARTICIPANT_STATE_LIVE;
+    lost = media_state (slot, now, last_video_us) != WB_PARTICIPANT_STATE_LIVE;
     if (lost != slot->signal_lost) {
       slot->signal_lost = lost;
       overlay_changed = TRUE;
@@ -408,7 +408,7 @@ on_tick (gpointer user_data)
                 wb_participant_get_id (slot->participant), lost ? "lost" : "back");
     }
 
-    state = media_state (slot, now, MAX (stats.last_video_us, stats.last_audio_us));
+    state = media_state (slot, now, MAX (last_video_us, last_audio_us));
     if (state != slot->state) {
       slot->state = state;
       g_ptr_array_add (changed, g_strdup (wb_participant_get_id (slot->participant)));

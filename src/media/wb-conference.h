@@ -10,7 +10,9 @@
  * This is the whole interface the control plane uses; GStreamer stays
  * inside src/media/.  Owned by the control plane's ConferenceManager.  All
  * functions are called on the main context that created the conference;
- * signals are emitted there too.
+ * signals are emitted there too.  gst_init() must have run; the first
+ * conference registers our static "wardbridge" plugin (mixminus) unless the
+ * registry already has it, so the daemon need not.
  *
  * Typical use:
  *

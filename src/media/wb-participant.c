@@ -854,6 +854,19 @@ wb_participant_get_stats (WbParticipant      *self,
 }
 
 void
+wb_participant_get_last_seen (WbParticipant *self,
+                              gint64        *last_audio_us,
+                              gint64        *last_video_us)
+{
+  g_return_if_fail (WB_IS_PARTICIPANT (self));
+
+  g_mutex_lock (&self->stats_lock);
+  *last_audio_us = self->last_audio_us;
+  *last_video_us = self->last_video_us;
+  g_mutex_unlock (&self->stats_lock);
+}
+
+void
 wb_participant_request_keyframe (WbParticipant *self)
 {
   g_autoptr (GstPad) sinkpad = NULL;

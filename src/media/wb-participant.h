@@ -103,6 +103,12 @@ guint       wb_participant_get_remote_video_port (WbParticipant *self);
 void        wb_participant_get_stats (WbParticipant      *self,
                                       WbParticipantStats *out);
 
+/* Just the last-seen times of wb_participant_get_stats(), without asking
+ * rtpbin: cheap enough for the conference's 250 ms tick. */
+void        wb_participant_get_last_seen (WbParticipant *self,
+                                          gint64        *last_audio_us,
+                                          gint64        *last_video_us);
+
 /* Asks the ward for a keyframe (RTCP PLI through the video session). */
 void        wb_participant_request_keyframe (WbParticipant *self);
 
