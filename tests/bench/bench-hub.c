@@ -59,8 +59,8 @@ find_run (GPtrArray *runs, const char *target, guint n)
 static void
 print_header (void)
 {
-  printf ("%-18s %3s %7s %6s %7s %7s %7s %3s %8s %8s %6s %6s %6s %13s %13s\n",
-          "target", "N", "cpu%", "idle%", "rss_MB", "aloss%", "vloss%", "rt",
+  printf ("%-18s %3s %7s %6s %5s %7s %7s %7s %3s %8s %8s %6s %6s %6s %13s %13s\n",
+          "target", "N", "cpu%", "idle%", "gen%", "rss_MB", "aloss%", "vloss%", "rt",
           "apay/20", "aenc/20", "vfps", "kf/s", "kfPLI", "alat p50/p95", "vlat p50/p95");
 }
 
@@ -82,8 +82,8 @@ print_run (const WbBenchRun *r)
               wb_bench_percentile (r->window.audio_latency_ms, 0.95));
   g_snprintf (vlat, sizeof vlat, "%.0f/%.0f", wb_bench_percentile (r->window.video_latency_ms, 0.5),
               wb_bench_percentile (r->window.video_latency_ms, 0.95));
-  printf ("%-18s %3u %7.1f %6.1f %7.1f %7.2f %7.2f %3s %8s %8s %6.1f %6.2f %6s %13s %13s\n",
-          r->target, r->n_wards, r->cpu_pct, r->idle_cpu_pct, r->rss_kb / 1024.0,
+  printf ("%-18s %3u %7.1f %6.1f %5.1f %7.1f %7.2f %7.2f %3s %8s %8s %6.1f %6.2f %6s %13s %13s\n",
+          r->target, r->n_wards, r->cpu_pct, r->idle_cpu_pct, r->generator_cpu_pct, r->rss_kb / 1024.0,
           r->window.audio_loss_pct_max, r->window.video_loss_pct_max, r->real_time ? "yes" : "NO",
           apay, aenc, r->window.video_frames_per_s, r->window.keyframes_per_s, kfpli, alat, vlat);
   fflush (stdout);
@@ -120,6 +120,7 @@ add_run (JsonBuilder *b, const WbBenchRun *r)
   MEMBER_INT (b, "talkers", r->n_talkers);
   MEMBER_DOUBLE (b, "cpu_pct", r->cpu_pct);
   MEMBER_DOUBLE (b, "idle_cpu_pct", r->idle_cpu_pct);
+  MEMBER_DOUBLE (b, "generator_cpu_pct", r->generator_cpu_pct);
   MEMBER_INT (b, "rss_kb", (gint64) r->rss_kb);
   MEMBER_DOUBLE (b, "window_s", r->window.seconds);
   MEMBER_INT (b, "audio_packets", (gint64) r->window.audio_packets);

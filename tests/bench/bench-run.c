@@ -4,6 +4,8 @@
  */
 #include "bench-run.h"
 
+#include <unistd.h>
+
 /* A run holds real time when every ward hears nearly every packet and, with
  * video, the observer gets nearly every frame. */
 #define REAL_TIME_MAX_LOSS_PCT 1.0
@@ -64,7 +66,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
     .ward_audio_ports = audio_ports,
     .ward_video_ports = video_ports,
   };
-  double cpu0, cpu1, audio0, audio1, video0, video1;
+  double cpu0, cpu1, gen0, gen1, audio0, audio1, video0, video1;
   gint64 t0, t1;
   guint64 rss;
   GPid pid;
@@ -114,15 +116,16 @@ wb_bench_run (const WbBenchRunOptions  *options,
 
   audio0 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video0 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
-  if (!sample (pid, &cpu0, &rss, error))
+  if (!sample (pid, &cpu0, &rss, error) || !sample (getpid (), &gen0, &rss, error))
     return NULL;
   t0 = g_get_monotonic_time ();
   wb_bench_load_window_begin (load);
   wb_bench_run_for (options->window_seconds);
   wb_bench_load_window_end (load, &run->window);
-  if (!sample (pid, &cpu1, &run->rss_kb, error))
+  if (!sample (pid, &cpu1, &run->rss_kb, error) || !sample (getpid (), &gen1, &rss, error))
     return NULL;
   t1 = g_get_monotonic_time ();
+  run->generator_cpu_pct = 100.0 * (gen1 - gen0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   audio1 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video1 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
   run->cpu_pct = 100.0 * (cpu1 - cpu0) / ((double) (t1 - t0) / G_USEC_PER_SEC);

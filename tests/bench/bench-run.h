@@ -36,6 +36,7 @@ typedef struct {
   guint n_talkers;
   double idle_cpu_pct;     /* % of one core */
   double cpu_pct;
+  double generator_cpu_pct;     /* this process, sending and receiving */
   guint64 rss_kb;
   WbBenchWindow window;
   double audio_encodes_per_s;   /* the hub's own counters; -1 where not exposed */
