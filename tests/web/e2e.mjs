@@ -428,6 +428,7 @@ test('muting a ward marks it muted in the conference and on the board', async (t
   await openView('board');
   await page.locator('#board-grid li[data-ward="ward-02"][data-muted="true"] .mark.muted').waitFor();
   assert.equal(await page.getAttribute('#board-grid li[data-ward="ward-01"]', 'data-muted'), 'false');
+  await shot('board-live');
 });
 
 test('ending the conference frees the wards', async (t) => {
