@@ -7,6 +7,7 @@
  * 127.0.0.2 as "another client"); every wait bounded.
  */
 #include <fcntl.h>
+#include <math.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -15,7 +16,12 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
 #include "fault-daemon.h"
+#include "fault-sender.h"
+#include "test-ward.h"
 
 #define WAIT_S 20
 
@@ -637,9 +643,132 @@ test_watchdog_frozen_loop (void)
   fault_daemon_stop (daemon);
 }
 
+/* ---- what /metrics reports under loss and garbage ------------------------ */
+
+/* The value of @metric{endpoint="@ward"} in @text, or -1. */
+static double
+metric_value (const char *text,
+              const char *metric,
+              const char *ward)
+{
+  g_autofree char *key = g_strdup_printf ("\n%s{endpoint=\"%s\"} ", metric, ward);
+  const char *at = strstr (text, key);
+
+  return at != NULL ? g_ascii_strtod (at + strlen (key), NULL) : -1.0;
+}
+
+static guint
+join (guint        port,
+      const char  *ward,
+      const char  *token,
+      FaultSender *sender,
+      guint        video_port)
+{
+  g_autofree char *body = g_strdup_printf ("{\"audio_port\":%u,\"video_port\":%u}",
+                                           fault_sender_get_receive_port (sender), video_port);
+  g_autofree char *path = g_strdup_printf ("/api/v1/endpoints/%s/join", ward);
+  g_autoptr (FaultResponse) r = fault_http (port, NULL, "POST", path, token, body, WAIT_S);
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *hub;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  root = json_from_string (r->body, &error);
+  g_assert_no_error (error);
+  hub = json_object_get_object_member (json_node_get_object (root), "hub");
+  g_assert_nonnull (hub);
+  return (guint) json_object_get_int_member (hub, "audio_port");
+}
+
+/*
+ * The hub as operators see it: a conference started over the API, ward-01
+ * joined over the API and sending through netsim (6 % loss, 30 % of its
+ * packets delayed 0-30 ms), plus 40 datagrams of garbage from its own
+ * address.  /metrics reports ward-01's loss within one point of what
+ * netsim dropped (between the first and last packets it let through),
+ * some jitter, exactly the 40 drops, and no loss and no drops for ward-02.
+ */
+static void
+test_metrics_under_loss (void)
+{
+  g_autoptr (FaultDaemon) daemon = fault_daemon_new (0);
+  FaultSenderOptions o = FAULT_SENDER_OPTIONS_INIT;
+  FaultSenderOptions quiet = FAULT_SENDER_OPTIONS_INIT;
+  g_autoptr (FaultSender) sender = NULL;
+  g_autoptr (FaultSender) other = NULL;
+  g_autoptr (FaultResponse) started = NULL;
+  g_autoptr (FaultResponse) metrics = NULL;
+  g_autoptr (GSocket) video = NULL;
+  g_autoptr (GSocket) video2 = NULL;
+  g_autoptr (GSocket) attacker = NULL;
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  guint port, video_port, video_port2, hub_port, hub_port2;
+  double loss, injected, jitter, drops;
+  guint8 garbage[40] = { 0, };
+
+  fault_daemon_start (daemon);
+  port = fault_daemon_get_port (daemon);
+  started = fault_http (port, NULL, "POST", "/api/v1/conferences", FAULT_ADMIN_TOKEN,
+                        "{\"title\":\"Kiểm thử\",\"endpoints\":[\"ward-01\",\"ward-02\"],"
+                        "\"layout\":\"grid\",\"record\":false}", WAIT_S);
+  g_assert_cmpuint (started->status, ==, 201);
+
+  o.drop_probability = 0.06;
+  o.delay_probability = 0.3;
+  o.max_delay_ms = 30;
+  sender = fault_sender_new (&o);
+  video = test_bind_even_port (&video_port);
+  hub_port = join (port, "ward-01", "ward-01-token-0123456789", sender, video_port);
+  quiet.volume = 0.0;
+  other = fault_sender_new (&quiet);
+  video2 = test_bind_even_port (&video_port2);
+  hub_port2 = join (port, "ward-02", "ward-02-token-0123456789", other, video_port2);
+
+  fault_sender_start (sender, hub_port);
+  fault_sender_start (other, hub_port2);
+
+  /* Garbage from ward-01's own address: 40 runts, paced. */
+  attacker = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_assert_nonnull (attacker);
+  for (guint i = 0; i < 40; i++) {
+    g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, hub_port);
+
+    g_assert_cmpint (g_socket_send_to (attacker, to, (const char *) garbage, i % 11, NULL, NULL),
+                     ==, (gssize) (i % 11));
+    g_usleep (10 * 1000);
+  }
+
+  /* 10 s of audio: about 500 packets, 30 of them dropped. */
+  g_usleep (10 * G_USEC_PER_SEC);
+  fault_sender_stop (sender);
+  fault_sender_stop (other);
+  /* Two stats ticks of the hub (1 s each). */
+  g_usleep (2500 * 1000);
+  metrics = fault_http (port, NULL, "GET", "/metrics", NULL, NULL, WAIT_S);
+  g_assert_cmpuint (metrics->status, ==, 200);
+
+  injected = fault_sender_get_injected_loss_pct (sender);
+  loss = metric_value (metrics->body, "wardbridge_endpoint_loss_percent", "ward-01");
+  jitter = metric_value (metrics->body, "wardbridge_endpoint_jitter_ms", "ward-01");
+  drops = metric_value (metrics->body, "wardbridge_endpoint_drops_total", "ward-01");
+  g_test_message ("/metrics: ward-01 loss %.2f %% (injected %.2f %%), jitter %.2f ms, drops %.0f; "
+                  "ward-02 loss %.2f %%, drops %.0f", loss, injected, jitter, drops,
+                  metric_value (metrics->body, "wardbridge_endpoint_loss_percent", "ward-02"),
+                  metric_value (metrics->body, "wardbridge_endpoint_drops_total", "ward-02"));
+  g_assert_cmpfloat (injected, >, 0.0);
+  g_assert_cmpfloat (fabs (loss - injected), <=, 1.0);
+  g_assert_cmpfloat (jitter, >, 0.5);
+  g_assert_cmpfloat (drops, ==, 40.0);
+  g_assert_cmpfloat (metric_value (metrics->body, "wardbridge_endpoint_loss_percent", "ward-02"), ==, 0.0);
+  g_assert_cmpfloat (metric_value (metrics->body, "wardbridge_endpoint_drops_total", "ward-02"), ==, 0.0);
+
+  fault_daemon_stop (daemon);
+}
+
 int
 main (int argc, char **argv)
 {
+  gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   /* A peer that closes first must not kill the test. */
   signal (SIGPIPE, SIG_IGN);
@@ -647,6 +776,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/daemon/huge-bodies", test_huge_bodies);
   g_test_add_func ("/faults/daemon/lying-content-length", test_lying_content_length);
   g_test_add_func ("/faults/daemon/flood-and-connection-cap", test_flood_and_connection_cap);
+  g_test_add_func ("/faults/daemon/metrics-under-loss", test_metrics_under_loss);
   g_test_add_func ("/faults/daemon/kill-during-bookings", test_kill_during_bookings);
   g_test_add_func ("/faults/daemon/full-disk", test_full_disk);
   g_test_add_func ("/faults/daemon/watchdog-frozen-loop", test_watchdog_frozen_loop);

@@ -577,9 +577,9 @@ test_foreign_copy (void)
   g_assert_cmpuint (after.ingress.dropped[WB_INGRESS_DROP_FOREIGN] -
                     before.ingress.dropped[WB_INGRESS_DROP_FOREIGN], <=,
                     fault_sender_get_packets_passed (copier));
-  /* Nothing went back to the copier, to its sending port or its own. */
+  /* Nothing went back to the copier's address and port (symmetric RTP
+   * must not latch onto a source that is not the ward's). */
   g_assert_cmpuint (fault_sender_poll_received_at_send (copier), ==, 0);
-  g_assert_cmpuint (fault_sender_poll_received (copier), ==, 0);
   /* ward-01's audio is untouched, and ward-01 still gets its mix. */
   g_assert_cmpfloat (p440, >, HEARD_POWER);
   g_assert_cmpfloat (p1000, <, p440 / 100.0);
