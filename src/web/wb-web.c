@@ -4,6 +4,8 @@
  * wb-web.h.  The asset table (path -> bytes, ETag, Content-Type) is built
  * once, on first use, and is read-only afterwards, so serving needs no lock.
  */
+#define G_LOG_DOMAIN "wardbridge-web"
+
 #include "web/wb-web.h"
 
 #include <string.h>

@@ -416,7 +416,45 @@ test('a conference with simulated wards shows their tiles in the live picture', 
     await page.locator(`#board-grid li[data-ward="${s.id}"][data-state="live"]`).waitFor({ state: 'attached' });
 });
 
-test('muting a ward marks it muted in the conference and on the board', async (t) => {
+test('layout and presenter change the live picture', async (t) => {
+  if (guard(t, true))
+    return;
+  await page.selectOption('#conf-layout', 'presenter');
+  await page.selectOption('#conf-presenter', 'ward-03');
+  await page.click('#conf-settings button[type=submit]');
+  await page.waitForFunction(() =>
+    document.getElementById('conf-presenter').value === 'ward-03');
+  const { data } = await api('GET', `/api/v1/conferences/${conferenceId}`);
+  assert.equal(data.layout, 'presenter');
+  assert.equal(data.presenter, 'ward-03');
+
+  // ward-03 (blue) now fills the largest part of the composite.
+  const blue = SENDERS.findIndex((s) => s.id === 'ward-03');
+  let last = null;
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    last = await compositeShares();
+    if (last && last.shares.every((share, k) => k === blue || share * 2 < last.shares[blue]))
+      break;
+    await sleep(500);
+  }
+  t.diagnostic(`presenter shares ${last.shares.map((x) => x.toFixed(3)).join(' ')}`);
+  for (let k = 0; k < SENDERS.length; k++) {
+    if (k !== blue)
+      assert.ok(last.shares[k] * 2 < last.shares[blue], `${SENDERS[k].id} ${last.shares[k]} vs ward-03 ${last.shares[blue]}`);
+  }
+  await shot('conference-presenter');
+
+  await page.selectOption('#conf-layout', 'grid');
+  await page.selectOption('#conf-presenter', '');
+  await page.click('#conf-settings button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('conf-presenter').value === '');
+  const back = await api('GET', `/api/v1/conferences/${conferenceId}`);
+  assert.equal(back.data.layout, 'grid');
+  assert.equal(back.data.presenter, null);
+});
+
+test('muting a ward marks it muted in the conference and on the board, and unmuting clears it', async (t) => {
   if (guard(t, true))
     return;
   await page.click('#conf-participants tr[data-ward="ward-02"] button');
@@ -429,6 +467,14 @@ test('muting a ward marks it muted in the conference and on the board', async (t
   await page.locator('#board-grid li[data-ward="ward-02"][data-muted="true"] .mark.muted').waitFor();
   assert.equal(await page.getAttribute('#board-grid li[data-ward="ward-01"]', 'data-muted'), 'false');
   await shot('board-live');
+
+  // And back.
+  await openView('conference');
+  await page.click('#conf-participants tr[data-ward="ward-02"] button');
+  await page.locator('#conf-participants tr[data-ward="ward-02"][data-muted="false"]').waitFor();
+  assert.equal(await page.textContent('#conf-participants tr[data-ward="ward-02"] td.audio'), 'Bật');
+  const after = await api('GET', `/api/v1/conferences/${conferenceId}`);
+  assert.equal(after.data.participants.find((p) => p.endpoint === 'ward-02').muted, false);
 });
 
 test('ending the conference frees the wards', async (t) => {

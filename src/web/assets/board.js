@@ -139,13 +139,15 @@ export function createBoard(ctx) {
     }
   }
 
-  function start() {
+  // Resolves once the first load is in (and rejects, starting nothing,
+  // when the hub refuses it: a wrong token at sign-in).
+  async function start() {
     clearInterval(timer);
+    await refresh();
     timer = setInterval(() => {
       if (!document.hidden)
         refresh().catch(ctx.report);
     }, STATS_REFRESH_MS);
-    return refresh();
   }
 
   function stop() {
