@@ -355,10 +355,11 @@ on_join_done (GObject      *source,
   g_free (self->conference);
   self->conference = g_strdup (join->conference);
   wb_agent_enter (self, WB_AGENT_STATE_IN_MEETING,
-                  "in the meeting %s: sending to %s (audio %u, video %u), receiving on ports %u and %u",
+                  "in the meeting %s: sending to %s (audio %u, video %u), receiving on ports %u and %u%s",
                   join->conference, join->hub_host, join->hub_audio_port, join->hub_video_port,
                   wb_agent_media_get_audio_port (self->media),
-                  wb_agent_media_get_video_port (self->media));
+                  wb_agent_media_get_video_port (self->media),
+                  join->srtp_key != NULL ? ", encrypted (SRTP)" : "");
   /* Events that came while joining may have changed things. */
   if (self->check_again) {
     self->check_again = FALSE;

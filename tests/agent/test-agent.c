@@ -933,6 +933,24 @@ hub_ward_in_state (gpointer data)
                     wait->state) == 0;
 }
 
+/* The hub hears the ward: its talk detection runs on decoded audio, so
+ * the box's media reached the mixer intact (decrypted, for SRTP). */
+static gboolean
+hub_ward_talking (gpointer data)
+{
+  HubWardWait *wait = data;
+  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
+  g_autoptr (JsonNode) body = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
+    return FALSE;
+  wait->last_asked = now;
+  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, NULL))
+    return FALSE;
+  return json_object_get_boolean_member_with_default (json_node_get_object (body), "talking", FALSE);
+}
+
 static void
 test_hub_rejoin (void)
 {
@@ -995,6 +1013,7 @@ test_hub_rejoin (void)
   wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
   first_conference = g_strdup (wb_agent_get_conference (agent));
   g_assert_nonnull (first_conference);
+  g_assert_false (log_has (log, "SRTP"));
   g_assert_true (wb_test_wait_until (hub_ward_in_state, &hub_wait, TIMEOUT_S));
 
   /* The hub dies during the booking and comes back: the box rejoins the
@@ -1031,6 +1050,60 @@ test_hub_rejoin (void)
   g_signal_handlers_disconnect_by_data (agent, &wait);
 }
 
+/* ward-22 is configured for SRTP: the box joins with the key the hub hands
+ * over, the hub hears it talk, and the box decrypts what the hub sends. */
+static void
+test_hub_srtp (void)
+{
+  g_autoptr (WbTestDaemon) daemon = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbClient) admin = NULL;
+  g_autoptr (WbClient) box = NULL;
+  g_autoptr (WbAgentMedia) media = NULL;
+  g_autoptr (WbAgent) agent = NULL;
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (JsonNode) request = answer_node ("{\"title\":\"Mật\",\"endpoints\":[\"ward-22\"]}");
+  AgentWait wait = { NULL, NULL, WB_AGENT_STATE_IDLE, log };
+  HubWardWait hub_wait = { NULL, "ward-22", "live", 0 };
+  StatsWait frames;
+  guint status = 0;
+
+  if (!wb_test_daemon_available ())
+    return;
+  daemon = wb_test_daemon_new ();
+  admin = wb_client_new (wb_test_daemon_get_url (daemon), WB_TEST_DAEMON_ADMIN_TOKEN, &error);
+  g_assert_no_error (error);
+  box = wb_client_new (wb_test_daemon_get_url (daemon), WB_TEST_DAEMON_WARD_TOKEN ("ward-22"), &error);
+  g_assert_no_error (error);
+  media = simulated_media ("ward-22", NULL);
+  agent = wb_agent_new (box, "ward-22", media);
+  wait.agent = agent;
+  hub_wait.admin = admin;
+  g_signal_connect (agent, "state-changed", G_CALLBACK (on_state_changed), &wait);
+
+  wb_agent_start (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_WAITING);
+  g_assert_true (wb_client_call_sync (admin, "POST", "/api/v1/conferences", request, NULL,
+                                      &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 201);
+  wait_for_state (&wait, WB_AGENT_STATE_IN_MEETING);
+  g_assert_true (log_has (log, "encrypted (SRTP)"));
+  g_assert_true (wb_test_wait_until (hub_ward_in_state, &hub_wait, TIMEOUT_S));
+  hub_wait.last_asked = 0;
+  g_assert_true (wb_test_wait_until (hub_ward_talking, &hub_wait, TIMEOUT_S));
+
+  /* The hub's mix, decrypted and authenticated by the box. */
+  frames.media = media;
+  frames.audio = 50;
+  frames.video = 5;
+  g_assert_true (wb_test_wait_until (got_frames, &frames, TIMEOUT_S));
+
+  wb_agent_stop (agent);
+  wait_for_state (&wait, WB_AGENT_STATE_STOPPED);
+  g_signal_handlers_disconnect_by_data (agent, &wait);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1051,6 +1124,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/refused", test_agent_refused);
   g_test_add_func ("/agent/program", test_program);
   g_test_add_func ("/agent/hub/rejoin", test_hub_rejoin);
+  g_test_add_func ("/agent/hub/srtp", test_hub_srtp);
 
   return g_test_run ();
 }

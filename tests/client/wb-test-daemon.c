@@ -72,10 +72,12 @@ write_config (WbTestDaemon *daemon)
                           "[auth]\nadmin-tokens=" WB_TEST_DAEMON_ADMIN_TOKEN "\n"
                           "scheduler-tokens=" WB_TEST_DAEMON_SCHED_TOKEN "\n",
                           daemon->rtp_port_min, daemon->rtp_port_min + 255, daemon->port, state);
+  /* ward-22's box is asked for SRTP. */
   for (guint i = 0; i < G_N_ELEMENTS (wards); i++)
     g_string_append_printf (text, "[endpoint %s]\nname=%s\nkind=%s\nmode=agent\n"
-                            "token=%s-token-0123456789\n",
-                            wards[i].id, wards[i].name, wards[i].kind, wards[i].id);
+                            "token=%s-token-0123456789\nsrtp=%s\n",
+                            wards[i].id, wards[i].name, wards[i].kind, wards[i].id,
+                            g_str_equal (wards[i].id, "ward-22") ? "true" : "false");
   g_file_set_contents (daemon->config_path, text->str, -1, &error);
   g_assert_no_error (error);
 }

@@ -7,7 +7,8 @@
  * SIGKILL and restarted on the same port and state, as a hub that crashed.
  *
  * Tokens: "admin-token-0123456789", "sched-token-0123456789", and
- * "<ward>-token-0123456789" for ward-01, ward-03, ward-08 and ward-22.
+ * "<ward>-token-0123456789" for ward-01, ward-03, ward-08 and ward-22
+ * (the one configured with srtp=true).
  * Owned by the test.
  */
 #pragma once
