@@ -498,6 +498,8 @@ test('attendance and the audit log of the past conference', async (t) => {
   await page.waitForFunction((id) =>
     [...document.querySelectorAll('#attendance-conf option')].some((o) => o.value === id), conferenceId);
   await page.selectOption('#attendance-conf', conferenceId);
+  assert.match(await page.textContent(`#attendance-conf option[value="${conferenceId}"]`),
+    /^Họp trực tuyến thử nghiệm \(/);
   await page.click('#attendance-form button[type=submit]');
   await page.waitForFunction(() => document.querySelectorAll('#attendance-rows tr').length > 0);
   const rows = await page.$$eval('#attendance-rows tr', (trs) => trs.map((tr) => ({

@@ -115,6 +115,7 @@ export function createConference(ctx) {
 
   async function show(id) {
     current = await ctx.api.get(`/api/v1/conferences/${encodeURIComponent(id)}`);
+    ctx.conferenceTitles.set(current.id, current.title);
     render();
   }
 

@@ -88,8 +88,10 @@ export function createHistory(ctx) {
         const target = row.target || '';
         if (target.startsWith('conference/')) {
           const id = target.slice('conference/'.length).split('/')[0];
-          if (!found.has(id))
-            found.set(id, `${id} (${formatDateTime(row.at || row.time || row.when)})`);
+          if (!found.has(id)) {
+            const title = ctx.conferenceTitles.get(id);
+            found.set(id, `${title || id} (${formatDateTime(row.at || row.time || row.when)})`);
+          }
         }
       }
     } catch (e) {
@@ -118,6 +120,12 @@ export function createHistory(ctx) {
         `/api/v1/conferences/${encodeURIComponent(select.value)}/attendance`);
       attendance = listOf(data, 'attendance', 'endpoints', 'participants', 'items');
       renderAttendance();
+      if (data && data.title) {
+        ctx.conferenceTitles.set(select.value, data.title);
+        const label = `${data.title} (${formatDateTime(data.started)})`;
+        conferences.set(select.value, label);
+        select.selectedOptions[0].textContent = label;
+      }
     } catch (e) {
       showProblem(error, e);
     }

@@ -18,6 +18,7 @@ const el = (id) => document.getElementById(id);
 const ctx = {
   api: null,
   wards: new Map(),            // ward id -> the endpoint as the API gave it
+  conferenceTitles: new Map(), // conference id -> title, as seen so far
   wardName(id) {
     return ctx.wards.get(id)?.name || id;
   },
@@ -122,6 +123,7 @@ function signOut(message) {
   currentView = null;
   ctx.api = null;
   ctx.wards.clear();
+  ctx.conferenceTitles.clear();
   sessionStorage.removeItem(TOKEN_KEY);
   el('console').hidden = true;
   el('sign-out').hidden = true;
