@@ -765,6 +765,90 @@ test_metrics_under_loss (void)
   fault_daemon_stop (daemon);
 }
 
+/* Lines of @log that contain @word. */
+static guint
+count_lines_with (const char *log,
+                  const char *word)
+{
+  g_auto (GStrv) lines = g_strsplit (log, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (strstr (lines[i], word) != NULL)
+      n++;
+  }
+  return n;
+}
+
+/*
+ * A foreign source (127.0.0.2) copies ward-01's stream to its hub port for
+ * three seconds: the hub sends nothing back to it, counts the drops in
+ * /metrics, and says so in its log exactly once (the line is rate-limited:
+ * one per ward and reason per 10 s).
+ *
+ * KNOWN DEFECT (reported to the lead): the ingress filter logs with
+ * GST_WARNING in the "wb-ingress" GStreamer debug category, which is off
+ * unless GST_DEBUG is set; the daemon does not route GStreamer's debug
+ * log to GLib's structured log, so nothing reaches stderr/journald.  The
+ * test fails (no line) until the ingress logs through g_log (or the daemon
+ * forwards warnings of the wb-* categories).
+ */
+static void
+test_foreign_source_logged (void)
+{
+  g_autoptr (FaultDaemon) daemon = fault_daemon_new (0);
+  FaultSenderOptions o = FAULT_SENDER_OPTIONS_INIT;
+  FaultSenderOptions fo = FAULT_SENDER_OPTIONS_INIT;
+  g_autoptr (FaultSender) ward = NULL;
+  g_autoptr (FaultSender) copier = NULL;
+  g_autoptr (FaultResponse) started = NULL;
+  g_autoptr (FaultResponse) metrics = NULL;
+  g_autoptr (GSocket) video = NULL;
+  g_autofree char *log = NULL;
+  guint port, video_port, hub_port, lines;
+  double drops;
+
+  fault_daemon_start (daemon);
+  port = fault_daemon_get_port (daemon);
+  started = fault_http (port, NULL, "POST", "/api/v1/conferences", FAULT_ADMIN_TOKEN,
+                        "{\"title\":\"Kiểm thử\",\"endpoints\":[\"ward-01\"],"
+                        "\"layout\":\"grid\",\"record\":false}", WAIT_S);
+  g_assert_cmpuint (started->status, ==, 201);
+  o.fixed_ssrc = TRUE;
+  o.ssrc = 0x5741524du;
+  ward = fault_sender_new (&o);
+  video = test_bind_even_port (&video_port);
+  hub_port = join (port, "ward-01", "ward-01-token-0123456789", ward, video_port);
+  fault_sender_start (ward, hub_port);
+
+  fo = o;
+  fo.bind_address = "127.0.0.2";
+  fo.tone_hz = 1000.0;
+  copier = fault_sender_new (&fo);
+  fault_sender_start (copier, hub_port);
+  g_usleep (3 * G_USEC_PER_SEC);
+  fault_sender_stop (copier);
+  g_usleep (1500 * 1000);      /* a stats tick */
+
+  metrics = fault_http (port, NULL, "GET", "/metrics", NULL, NULL, WAIT_S);
+  g_assert_cmpuint (metrics->status, ==, 200);
+  drops = metric_value (metrics->body, "wardbridge_endpoint_drops_total", "ward-01");
+  log = fault_daemon_get_log (daemon);
+  lines = count_lines_with (log, "foreign");
+  g_test_message ("copier: %" G_GUINT64_FORMAT " packets sent, %.0f dropped by the hub, "
+                  "%" G_GUINT64_FORMAT " datagrams came back to it; %u log lines",
+                  fault_sender_get_packets_passed (copier), drops,
+                  fault_sender_poll_received_at_send (copier), lines);
+  g_assert_cmpuint (fault_sender_poll_received_at_send (copier), ==, 0);
+  g_assert_cmpfloat (drops, >=, 50.0);
+  g_assert_cmpfloat (drops, <=, (double) fault_sender_get_packets_passed (copier));
+  /* The ward itself still gets its mix. */
+  g_assert_cmpuint (fault_sender_poll_received (ward), >, 0);
+  fault_daemon_stop (daemon);
+  if (lines != 1)
+    g_test_fail_printf ("the hub logged %u lines about the foreign source, not 1", lines);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -780,7 +864,10 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/daemon/kill-during-bookings", test_kill_during_bookings);
   g_test_add_func ("/faults/daemon/full-disk", test_full_disk);
   g_test_add_func ("/faults/daemon/watchdog-frozen-loop", test_watchdog_frozen_loop);
-  /* Last: it fails on a known defect (see above). */
+  /* Last: these fail on known defects (see above); meson runs this
+   * program with --keep-going, so that one failing does not hide the
+   * other. */
+  g_test_add_func ("/faults/daemon/foreign-source-logged", test_foreign_source_logged);
   g_test_add_func ("/faults/daemon/slowloris", test_slowloris);
 
   return g_test_run ();
