@@ -387,9 +387,9 @@ test_program_exit_codes (void)
 }
 
 static gboolean
-one_stream (gpointer data)
+two_streams (gpointer data)
 {
-  return wb_test_hub_count_streams (data) == 1;
+  return wb_test_hub_count_streams (data) == 2;
 }
 
 static void
@@ -397,6 +397,7 @@ test_program_events (void)
 {
   g_autoptr (WbTestHub) hub = wb_test_hub_new ();
   g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GSubprocess) readable = NULL;
   g_auto (GStrv) lines = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
@@ -405,10 +406,25 @@ test_program_events (void)
 
   process = spawn_ctl ((const char *const[]) { "--url", wb_test_hub_get_url (hub), "--token",
                                                "admin-token", "--json", "events", NULL });
-  g_assert_true (wb_test_wait_until (one_stream, hub, 120));
+  readable = spawn_ctl ((const char *const[]) { "--url", wb_test_hub_get_url (hub), "--token",
+                                                "sched-token", "events", NULL });
+  g_assert_true (wb_test_wait_until (two_streams, hub, 120));
   wb_test_hub_start_conference (hub, "Tin khẩn", (const char *const[]) { "ward-22", NULL });
   /* Events were written before the stream ends, so all of them arrive. */
   wb_test_hub_kill (hub);
+
+  /* In plain words: the local time, the event, what it is about. */
+  finish_ctl (readable, &run);
+  g_assert_cmpint (run.status, ==, 2);
+  lines = g_strsplit (run.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpuint (strlen (lines[0]), >, 9);
+  g_assert_cmpint (lines[0][2], ==, ':');
+  g_assert_cmpint (lines[0][5], ==, ':');
+  g_assert_cmpstr (lines[0] + 9, ==, "endpoint.state id=ward-22 name=Xã Cao Ngạn state=invited conference=c-1");
+  g_assert_cmpstr (lines[1] + 9, ==, "conference.started id=c-1 state=running title=Tin khẩn");
+  g_clear_pointer (&lines, g_strfreev);
+
   finish_ctl (process, &run);
 
   g_assert_cmpint (run.status, ==, 2);
