@@ -175,7 +175,7 @@ wb_test_daemon_new (void)
   WbTestDaemon *daemon = g_new0 (WbTestDaemon, 1);
   g_autoptr (GError) error = NULL;
 
-  daemon->dir = g_dir_make_tmp ("wb-test-hub-XXXXXX", &error);
+  daemon->dir = g_dir_make_tmp ("wb-test-daemon-XXXXXX", &error);
   g_assert_no_error (error);
   daemon->config_path = g_build_filename (daemon->dir, "wardbridged.conf", NULL);
   daemon->log_path = g_build_filename (daemon->dir, "wardbridged.log", NULL);
