@@ -215,7 +215,18 @@ append_process_metrics (GString *out)
 static void
 metrics (WbRequest *request)
 {
-  GString *out = g_string_new (NULL);
+  GString *out;
+
+  /* Link figures say which wards are up: only for the monitoring hosts of
+   * [http] metrics-allow. */
+  if (!wb_config_metrics_allowed (wb_api_get_config (request->api), request->remote_host)) {
+    wb_request_respond_problem (request, 403, "forbidden",
+                                "metrics are served only to the addresses of [http] metrics-allow",
+                                NULL, NULL);
+    return;
+  }
+
+  out = g_string_new (NULL);
 
   append_endpoint_metrics (request, out);
   append_conference_metrics (request, out);

@@ -23,7 +23,8 @@ G_DEFINE_QUARK (wb-config-error-quark, wb_config_error)
 
 /* The keys each fixed group knows; anything else is warned about. */
 static const char *const hub_keys[] = { "public-address", "rtp-port-min", "rtp-port-max", NULL };
-static const char *const http_keys[] = { "address", "port", "tls-certificate", "tls-key", "max-body-bytes", NULL };
+static const char *const http_keys[] = { "address", "port", "tls-certificate", "tls-key", "max-body-bytes",
+                                         "metrics-allow", NULL };
 static const char *const media_keys[] = { "width", "height", "framerate", "video-bitrate-kbps",
                                           "audio-bitrate-kbps", "jitter-ms", "layout", NULL };
 static const char *const store_keys[] = { "state-dir", NULL };
@@ -207,6 +208,39 @@ get_tokens (Checker *c, const char *group, const char *key)
       continue;
     }
     g_strv_builder_add (builder, list[i]);
+  }
+  return g_strv_builder_end (builder);
+}
+
+/* A list of "address" or "address/prefix" masks; absent keys give @def. */
+static GStrv
+get_masks (Checker *c, const char *group, const char *key, const char *def)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *raw = get_string (c, group, key);
+  g_auto (GStrv) items = g_strsplit (raw != NULL ? raw : def, ";", -1);
+
+  for (guint i = 0; items[i] != NULL; i++) {
+    g_autoptr (GInetAddressMask) mask = NULL;
+    g_autofree char *text = g_strdup (g_strstrip (items[i]));
+
+    if (*text == '\0')
+      continue;
+    if (strchr (text, '/') == NULL) {
+      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (text);
+
+      if (inet != NULL) {
+        char *full = g_strdup_printf ("%s/%u", text, g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? 128 : 32);
+        g_free (text);
+        text = full;
+      }
+    }
+    mask = g_inet_address_mask_new_from_string (text, NULL);
+    if (mask == NULL) {
+      problem (c, group, key, "'%s' is not an address or address/prefix", items[i]);
+      continue;
+    }
+    g_strv_builder_add (builder, text);
   }
   return g_strv_builder_end (builder);
 }
@@ -414,6 +448,7 @@ load_fixed_groups (Checker *c, WbConfig *config)
              "missing; TLS needs both tls-certificate and tls-key");
   config->max_body_bytes = get_uint (c, "http", "max-body-bytes", WB_DEFAULT_MAX_BODY_BYTES,
                                      1024, 16 * 1024 * 1024);
+  config->metrics_allow = get_masks (c, "http", "metrics-allow", WB_DEFAULT_METRICS_ALLOW);
 
   /* [media] */
   config->width = get_uint (c, "media", "width", WB_DEFAULT_WIDTH, 160, 3840);
@@ -481,6 +516,7 @@ config_clear (WbConfig *config)
   g_free (config->http_address);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
+  g_strfreev (config->metrics_allow);
   g_free (config->state_dir);
   g_strfreev (config->admin_tokens);
   g_strfreev (config->scheduler_tokens);
@@ -650,6 +686,25 @@ wb_config_find_endpoint (const WbConfig *config, const char *id)
       return ep;
   }
   return NULL;
+}
+
+gboolean
+wb_config_metrics_allowed (const WbConfig *config, const char *address)
+{
+  g_autoptr (GInetAddress) inet = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  inet = address != NULL ? g_inet_address_new_from_string (address) : NULL;
+  if (inet == NULL)
+    return FALSE;
+  for (guint i = 0; config->metrics_allow[i] != NULL; i++) {
+    g_autoptr (GInetAddressMask) mask = g_inet_address_mask_new_from_string (config->metrics_allow[i], NULL);
+
+    if (mask != NULL && g_inet_address_mask_matches (mask, inet))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 char *

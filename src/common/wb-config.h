@@ -73,6 +73,7 @@ typedef struct {
   char *tls_certificate;    /* NULL when TLS is off */
   char *tls_key;
   gsize max_body_bytes;
+  GStrv metrics_allow;      /* who may read /metrics: "address/prefix" masks */
 
   /* [media] */
   guint width;
@@ -103,6 +104,7 @@ typedef struct {
 #define WB_DEFAULT_HTTP_ADDRESS      "0.0.0.0"
 #define WB_DEFAULT_HTTP_PORT         8080
 #define WB_DEFAULT_MAX_BODY_BYTES    65536
+#define WB_DEFAULT_METRICS_ALLOW     "127.0.0.0/8;::1/128"
 #define WB_DEFAULT_WIDTH             1280
 #define WB_DEFAULT_HEIGHT            720
 #define WB_DEFAULT_FRAMERATE         25
@@ -138,6 +140,10 @@ void      wb_config_unref (WbConfig *config);
 
 const WbEndpointConfig *wb_config_find_endpoint (const WbConfig *config,
                                                  const char     *id);
+
+/* TRUE when @address may read /metrics ([http] metrics-allow). */
+gboolean wb_config_metrics_allowed (const WbConfig *config,
+                                    const char     *address);
 
 /* One-paragraph summary for --check-config. */
 char *wb_config_summary (const WbConfig *config);

@@ -531,6 +531,33 @@ test_metrics (Fixture *f, gconstpointer data)
   }
 }
 
+/* /metrics only for the monitoring hosts of [http] metrics-allow; a reload
+ * changes who they are. */
+static void
+test_metrics_allow (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WbConfig) elsewhere = make_config (f->dir, "[http]\n", "[http]\nmetrics-allow=192.0.2.0/24;2001:db8::7\n");
+  g_autoptr (WbConfig) loopback = make_config (f->dir, "[http]\n", "[http]\nmetrics-allow=127.0.0.1\n");
+
+  wb_api_set_config (f->api, elsewhere);
+  {
+    g_autoptr (Reply) r = http (f, "GET", "/metrics", NULL, NULL);
+    assert_problem (r, 403, "forbidden");
+    g_assert_null (strstr (r->text, "wardbridge_endpoint"));
+  }
+  {
+    /* Not even with an admin token: it is about where, not who. */
+    g_autoptr (Reply) r = http (f, "GET", "/metrics", ADMIN, NULL);
+    assert_problem (r, 403, "forbidden");
+  }
+  wb_api_set_config (f->api, loopback);
+  {
+    g_autoptr (Reply) r = http (f, "GET", "/metrics", NULL, NULL);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_nonnull (strstr (r->text, "wardbridge_endpoint_loss_percent"));
+  }
+}
+
 /* Stands in for wb_web_serve() of src/web/. */
 static gboolean
 fake_assets (SoupServerMessage *msg, const char *path)
@@ -647,6 +674,7 @@ main (int argc, char **argv)
   ADD ("/api/events", test_events);
   ADD ("/api/events/slow-client", test_events_slow_client);
   ADD ("/api/metrics", test_metrics);
+  ADD ("/api/metrics-allow", test_metrics_allow);
   ADD ("/api/config-reload", test_config_reload);
   ADD ("/api/console", test_console);
   ADD ("/api/unavailable", test_unavailable_services);

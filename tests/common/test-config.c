@@ -117,6 +117,11 @@ test_example_file (void)
   g_assert_cmpstr (config->state_dir, ==, "/var/lib/wardbridge");
   g_assert_null (config->tls_certificate);
   g_assert_null (config->public_address);
+  g_assert_cmpstrv (config->metrics_allow, ((const char *[]) { "127.0.0.0/8", "::1/128", NULL }));
+  g_assert_true (wb_config_metrics_allowed (config, "127.0.0.1"));
+  g_assert_true (wb_config_metrics_allowed (config, "::1"));
+  g_assert_false (wb_config_metrics_allowed (config, "192.0.2.10"));
+  g_assert_false (wb_config_metrics_allowed (config, "not an address"));
 
   summary = wb_config_summary (config);
   g_assert_nonnull (strstr (summary, "endpoints:   32 (21 phường, 11 xã; 32 agent, 0 static"));
@@ -336,6 +341,26 @@ test_every_problem_in_one_pass (void)
 }
 
 static void
+test_metrics_allow (void)
+{
+  g_autoptr (WbConfig) config = check_good (BASE "[http]\nmetrics-allow=10.1.0.0/16; 192.0.2.7 ;2001:db8::/32\n", NULL);
+
+  g_assert_cmpstrv (config->metrics_allow,
+                    ((const char *[]) { "10.1.0.0/16", "192.0.2.7/32", "2001:db8::/32", NULL }));
+  g_assert_true (wb_config_metrics_allowed (config, "10.1.200.3"));
+  g_assert_true (wb_config_metrics_allowed (config, "192.0.2.7"));
+  g_assert_false (wb_config_metrics_allowed (config, "192.0.2.8"));
+  g_assert_true (wb_config_metrics_allowed (config, "2001:db8::1"));
+  g_assert_false (wb_config_metrics_allowed (config, "127.0.0.1"));
+
+  check_bad (BASE "[http]\nmetrics-allow=10.0.0.300/8;prometheus.local\n",
+             (const char *[]) {
+               "t.conf: [http] metrics-allow: '10.0.0.300/8' is not an address or address/prefix",
+               "t.conf: [http] metrics-allow: 'prometheus.local' is not an address or address/prefix",
+               NULL });
+}
+
+static void
 test_shared_tokens (void)
 {
   check_bad ("[auth]\nadmin-tokens=same-token-0123456789\nscheduler-tokens=same-token-0123456789\n"
@@ -401,6 +426,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/not-numbers", test_not_numbers);
   g_test_add_func ("/config/every-problem", test_every_problem_in_one_pass);
   g_test_add_func ("/config/shared-tokens", test_shared_tokens);
+  g_test_add_func ("/config/metrics-allow", test_metrics_allow);
   g_test_add_func ("/config/unknown-keys", test_unknown_keys_warn);
   g_test_add_func ("/config/refcount-and-strings", test_refcount_and_strings);
 
