@@ -65,8 +65,11 @@ wb_bench_run (const WbBenchRunOptions  *options,
     .framerate = options->framerate,
     .ward_audio_ports = audio_ports,
     .ward_video_ports = video_ports,
+    /* One line per 20 ms frame that opusenc encodes, whoever owns it. */
+    .gst_debug = options->count_encodes ? "opusenc:5" : NULL,
   };
   double cpu0, cpu1, gen0, gen1, audio0, audio1, video0, video1;
+  gint64 opus0, opus1;
   gint64 t0, t1;
   guint64 rss;
   GPid pid;
@@ -75,8 +78,9 @@ wb_bench_run (const WbBenchRunOptions  *options,
   run->audio_only = !video;
   run->n_wards = options->n_wards;
   run->n_talkers = options->n_talkers;
-  run->target = g_strdup_printf ("%s%s", wb_bench_server_kind_name (options->kind),
-                                 options->audio_only && options->kind != WB_BENCH_SERVER_JANUS ? "-audio" : "");
+  run->target = g_strdup_printf ("%s%s%s", wb_bench_server_kind_name (options->kind),
+                                 options->audio_only && options->kind != WB_BENCH_SERVER_JANUS ? "-audio" : "",
+                                 options->count_encodes ? "-opuslog" : "");
   run->pli_keyframes_per_s = -1;
 
   load = wb_bench_load_new (&load_options, clips, error);
@@ -116,6 +120,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
 
   audio0 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video0 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
+  opus0 = wb_bench_server_count_debug_lines (server, "encoding 960 samples");
   if (!sample (pid, &cpu0, &rss, error) || !sample (getpid (), &gen0, &rss, error))
     return NULL;
   t0 = g_get_monotonic_time ();
@@ -128,9 +133,11 @@ wb_bench_run (const WbBenchRunOptions  *options,
   run->generator_cpu_pct = 100.0 * (gen1 - gen0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   audio1 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video1 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
+  opus1 = wb_bench_server_count_debug_lines (server, "encoding 960 samples");
   run->cpu_pct = 100.0 * (cpu1 - cpu0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   run->audio_encodes_per_s = counter_rate (audio0, audio1, (double) (t1 - t0) / G_USEC_PER_SEC);
   run->video_encodes_per_s = counter_rate (video0, video1, (double) (t1 - t0) / G_USEC_PER_SEC);
+  run->opus_encodes_per_s = counter_rate ((double) opus0, (double) opus1, (double) (t1 - t0) / G_USEC_PER_SEC);
 
   run->real_time = run->window.wards_without_audio == 0 &&
                    run->window.audio_loss_pct_max <= REAL_TIME_MAX_LOSS_PCT &&

@@ -26,6 +26,7 @@ typedef struct {
   double window_seconds;
   double pli_seconds;      /* 0: no PLI storm */
   double pli_rate;         /* per ward per second */
+  gboolean count_encodes;  /* hub: count Opus encodes in its GStreamer debug log */
 } WbBenchRunOptions;
 
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
   WbBenchWindow window;
   double audio_encodes_per_s;   /* the hub's own counters; -1 where not exposed */
   double video_encodes_per_s;
+  double opus_encodes_per_s;    /* opusenc's own debug lines; -1 unless counted */
   double pli_keyframes_per_s;   /* -1 without a PLI storm */
   double pli_sent_per_s;
   gboolean real_time;

@@ -26,6 +26,7 @@ struct _WbBenchServer {
   guint *ward_video_ports;
   char *dir;                     /* temporary, owned */
   char *log_path;
+  char *debug_path;              /* GST_DEBUG_FILE, when options.gst_debug */
   GSubprocess *process;
   SoupSession *session;
   char *base_url;                /* hub: http://127.0.0.1:PORT ; janus: http://127.0.0.1:PORT/janus */
@@ -215,6 +216,12 @@ spawn (WbBenchServer *server, const char *const *argv, GError **error)
   g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
   g_subprocess_launcher_set_stdout_file_path (launcher, server->log_path);
+  if (server->options.gst_debug != NULL) {
+    server->debug_path = g_build_filename (server->dir, "gst-debug.log", NULL);
+    g_subprocess_launcher_setenv (launcher, "GST_DEBUG", server->options.gst_debug, TRUE);
+    g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", server->debug_path, TRUE);
+    g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
+  }
   server->process = g_subprocess_launcher_spawnv (launcher, argv, error);
   return server->process != NULL;
 }
@@ -264,6 +271,7 @@ wb_bench_server_free (WbBenchServer *server)
     remove_tree (server->dir);
   g_free (server->dir);
   g_free (server->log_path);
+  g_free (server->debug_path);
   g_free (server->base_url);
   g_free (server->conference);
   g_free (server->listen_ports);
@@ -407,6 +415,28 @@ wb_bench_server_metric (WbBenchServer *server, const char *name)
     }
   }
   return found ? sum : -1;
+}
+
+gint64
+wb_bench_server_count_debug_lines (WbBenchServer *server, const char *needle)
+{
+  g_autoptr (GMappedFile) file = NULL;
+  const char *data, *end, *at;
+  gsize needle_len = strlen (needle);
+  gint64 count = 0;
+
+  if (server->debug_path == NULL ||
+      !(file = g_mapped_file_new (server->debug_path, FALSE, NULL)))
+    return -1;
+  data = g_mapped_file_get_contents (file);
+  end = data + g_mapped_file_get_length (file);
+  for (at = data; data != NULL && at < end; at += needle_len) {
+    at = memmem (at, (gsize) (end - at), needle, needle_len);
+    if (at == NULL)
+      break;
+    count++;
+  }
+  return count;
 }
 
 /* ---- the naive graph -------------------------------------------------------------- */

@@ -29,6 +29,7 @@ typedef struct {
   const guint *ward_audio_ports;   /* naive only: where the graph sends each ward's mix */
   const guint *ward_video_ports;
   const char *log_path;    /* the server's stderr and stdout */
+  const char *gst_debug;   /* GST_DEBUG for the server, its log in a file of its own */
 } WbBenchServerOptions;
 
 typedef struct _WbBenchServer WbBenchServer;
@@ -55,6 +56,10 @@ gboolean wb_bench_server_join (WbBenchServer  *server,
 double wb_bench_server_metric (WbBenchServer *server, const char *name);
 
 GPid wb_bench_server_get_pid (WbBenchServer *server);
+
+/* Lines of the server's GStreamer debug log (options.gst_debug) that hold
+ * @needle so far; -1 without such a log. */
+gint64 wb_bench_server_count_debug_lines (WbBenchServer *server, const char *needle);
 
 /* CPU seconds (user + system) and resident memory of @pid. */
 gboolean wb_bench_proc_sample (GPid pid, double *cpu_seconds, guint64 *rss_kb);
