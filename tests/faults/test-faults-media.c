@@ -10,6 +10,7 @@
  * Waiting is generous (the machine is a loaded 2-core box, and CI runs this
  * under ASan+UBSan too); the figures the issue asks for (loss within one
  * point, media back within 2 s, exact drop counts) are asserted as such.
+ * WB_FAULTS_VERBOSE=1 in the environment prints every rejoin cycle.
  */
 #include <glib/gstdio.h>
 #include <gst/gst.h>
