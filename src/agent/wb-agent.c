@@ -12,6 +12,7 @@
 #include "client/wb-event-stream.h"
 #include "wb-backoff.h"
 #include "wb-join-info.h"
+#include "common/wb-json.h"
 
 /* How long a stopping agent waits for the hub to take its leave. */
 #define LEAVE_TIMEOUT_S 3
@@ -153,16 +154,6 @@ wb_agent_enter (WbAgent      *self,
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static const char *
-str_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 /* @node names @ward: a string, an object with "id"/"endpoint", or an
  * array of those. */
@@ -176,8 +167,8 @@ node_names (JsonNode *node, const char *ward)
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     JsonObject *object = json_node_get_object (node);
 
-    return g_strcmp0 (str_member (object, "id"), ward) == 0 ||
-           g_strcmp0 (str_member (object, "endpoint"), ward) == 0;
+    return g_strcmp0 (wb_json_get_string (object, "id"), ward) == 0 ||
+           g_strcmp0 (wb_json_get_string (object, "endpoint"), ward) == 0;
   }
   if (JSON_NODE_HOLDS_ARRAY (node)) {
     JsonArray *array = json_node_get_array (node);
@@ -206,8 +197,8 @@ event_concerns_us (WbAgent    *self,
            node_names (json_object_get_member (object, "endpoint"), self->ward);
   if (g_str_has_prefix (name, "conference.")) {
     if (self->conference != NULL &&
-        (g_strcmp0 (str_member (object, "id"), self->conference) == 0 ||
-         g_strcmp0 (str_member (object, "conference"), self->conference) == 0))
+        (g_strcmp0 (wb_json_get_string (object, "id"), self->conference) == 0 ||
+         g_strcmp0 (wb_json_get_string (object, "conference"), self->conference) == 0))
       return TRUE;
     for (guint i = 0; i < G_N_ELEMENTS (members); i++)
       if (node_names (json_object_get_member (object, members[i]), self->ward))
@@ -409,9 +400,9 @@ static void
 decide (WbAgent    *self,
         JsonObject *endpoint)
 {
-  const char *conference = str_member (endpoint, "conference");
-  const char *hub_state = str_member (endpoint, "state");
-  const char *name = str_member (endpoint, "name");
+  const char *conference = wb_json_get_string (endpoint, "conference");
+  const char *hub_state = wb_json_get_string (endpoint, "state");
+  const char *name = wb_json_get_string (endpoint, "name");
   gboolean ours = conference != NULL && g_strcmp0 (conference, self->conference) == 0;
 
   if (name != NULL && g_strcmp0 (name, self->name) != 0) {

@@ -5,6 +5,7 @@
 #include "wb-join-info.h"
 
 #include <gst/sdp/sdp.h>
+#include "common/wb-json.h"
 
 void
 wb_join_info_free (WbJoinInfo *info)
@@ -19,35 +20,8 @@ wb_join_info_free (WbJoinInfo *info)
   g_free (info);
 }
 
-static const char *
-str_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
-static gint64
-int_member (JsonObject *object, const char *name, gint64 fallback)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-static JsonObject *
-obj_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
 /* Caps of the first format of the first @media ("audio") section. */
 static GstCaps *
@@ -84,7 +58,7 @@ caps_from_sdp (const char *text, const char *media_type)
 static GstCaps *
 caps_from_block (JsonObject *block, gboolean audio)
 {
-  const char *codec = str_member (block, "codec");
+  const char *codec = wb_json_get_string (block, "codec");
   const char *encoding;
   gint64 pt, rate;
 
@@ -116,8 +90,8 @@ caps_from_block (JsonObject *block, gboolean audio)
     }
     rate = 90000;
   }
-  pt = int_member (block, "payload_type", pt);
-  rate = int_member (block, "clock_rate", rate);
+  pt = wb_json_get_int (block, "payload_type", pt);
+  rate = wb_json_get_int (block, "clock_rate", rate);
   if (pt < 0 || pt > 127 || rate <= 0 || rate > G_MAXINT)
     return NULL;
 
@@ -154,8 +128,8 @@ parse_srtp (WbJoinInfo  *info,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
   srtp = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  suite = str_member (srtp, "suite");
-  key = str_member (srtp, "key");
+  suite = wb_json_get_string (srtp, "suite");
+  key = wb_json_get_string (srtp, "key");
   if (suite != NULL && g_ascii_strcasecmp (suite, SRTP_SUITE) != 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                  "the hub asks for SRTP suite %s; this box speaks " SRTP_SUITE, suite);
@@ -189,29 +163,29 @@ wb_join_info_parse (JsonNode    *answer,
     return NULL;
   }
   root = json_node_get_object (answer);
-  hub = obj_member (root, "hub");
-  audio_port = int_member (hub, "audio_port", 0);
-  video_port = int_member (hub, "video_port", 0);
-  if (str_member (root, "conference") == NULL || hub == NULL ||
+  hub = wb_json_get_object (root, "hub");
+  audio_port = wb_json_get_int (hub, "audio_port", 0);
+  video_port = wb_json_get_int (hub, "video_port", 0);
+  if (wb_json_get_string (root, "conference") == NULL || hub == NULL ||
       audio_port <= 0 || audio_port > 65534 || video_port <= 0 || video_port > 65534) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                  "the join answer lacks the conference or the hub's ports");
     return NULL;
   }
 
-  info->conference = g_strdup (str_member (root, "conference"));
-  host = str_member (hub, "host");
+  info->conference = g_strdup (wb_json_get_string (root, "conference"));
+  host = wb_json_get_string (hub, "host");
   info->hub_host = g_strdup (host != NULL && *host != '\0' && !is_unspecified (host) ? host : fallback_host);
   info->hub_audio_port = (guint) audio_port;
   info->hub_video_port = (guint) video_port;
 
-  sdp = str_member (root, "sdp");
+  sdp = wb_json_get_string (root, "sdp");
   info->audio_caps = caps_from_sdp (sdp, "audio");
   if (info->audio_caps == NULL)
-    info->audio_caps = caps_from_block (obj_member (root, "audio"), TRUE);
+    info->audio_caps = caps_from_block (wb_json_get_object (root, "audio"), TRUE);
   info->video_caps = caps_from_sdp (sdp, "video");
   if (info->video_caps == NULL)
-    info->video_caps = caps_from_block (obj_member (root, "video"), FALSE);
+    info->video_caps = caps_from_block (wb_json_get_object (root, "video"), FALSE);
   if (!parse_srtp (info, json_object_get_member (root, "srtp"), error))
     return NULL;
   if (info->audio_caps == NULL || info->video_caps == NULL ||

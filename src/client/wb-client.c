@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "wb-build-config.h"
+#include "common/wb-json.h"
 
 /* ---- The error and what it carries ------------------------------------ */
 
@@ -78,16 +79,6 @@ wb_client_error_get_problem (const GError *error)
   return priv != NULL ? priv->problem : NULL;
 }
 
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 /* Builds the REFUSED error of an answer with status @status and @body
  * (problem+json, or whatever the server sent). */
@@ -115,8 +106,8 @@ refused_error_new (guint        status,
   }
 
   if (problem != NULL) {
-    title = g_strdup (member_string (problem, "title"));
-    detail = g_strdup (member_string (problem, "detail"));
+    title = g_strdup (wb_json_get_string (problem, "title"));
+    detail = g_strdup (wb_json_get_string (problem, "detail"));
   } else if (data != NULL && size > 0 && content_type != NULL &&
              g_str_has_prefix (content_type, "text/plain") &&
              g_utf8_validate (data, size, NULL)) {

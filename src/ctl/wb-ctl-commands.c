@@ -13,6 +13,7 @@
 #include "client/wb-event-stream.h"
 #include "wb-ctl-table.h"
 #include "wb-ctl-time.h"
+#include "common/wb-json.h"
 
 G_DEFINE_QUARK (wb-ctl-error-quark, wb_ctl_error)
 
@@ -20,56 +21,10 @@ static const char *const layouts[] = { "grid", "speaker", "presenter", "single",
 
 /* ---- JSON reading ----------------------------------------------------- */
 
-static const char *
-str_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
-static JsonObject *
-obj_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
-static JsonArray *
-array_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static gboolean
-num_member (JsonObject *object, const char *name, double *out)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
-    return FALSE;
-  *out = json_node_get_double (node);
-  return TRUE;
-}
-
-static gboolean
-bool_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
-}
 
 /* A number as a table cell: "" when absent. */
 static char *
@@ -77,7 +32,7 @@ num_cell (JsonObject *object, const char *name, int decimals)
 {
   double value;
 
-  if (!num_member (object, name, &value))
+  if (!wb_json_get_number (object, name, &value))
     return g_strdup ("");
   return g_strdup_printf ("%.*f", decimals, value);
 }
@@ -89,8 +44,8 @@ answer_array (JsonNode *body, const char *member, GError **error)
   if (body != NULL && JSON_NODE_HOLDS_ARRAY (body))
     return json_node_get_array (body);
   if (body != NULL && JSON_NODE_HOLDS_OBJECT (body) &&
-      array_member (json_node_get_object (body), member) != NULL)
-    return array_member (json_node_get_object (body), member);
+      wb_json_get_array (json_node_get_object (body), member) != NULL)
+    return wb_json_get_array (json_node_get_object (body), member);
   g_set_error (error, WB_CLIENT_ERROR, WB_CLIENT_ERROR_PROTOCOL,
                "the hub's answer holds no list of %s", member);
   return NULL;
@@ -194,17 +149,17 @@ cmd_endpoints (WbCtlOptions *options, char **args, GError **error)
   wb_ctl_table_add_column (table, "TX kb/s", WB_CTL_ALIGN_RIGHT);
   for (guint i = 0; i < json_array_get_length (array); i++) {
     JsonObject *ep = json_array_get_object_element (array, i);
-    JsonObject *stats = obj_member (ep, "stats");
+    JsonObject *stats = wb_json_get_object (ep, "stats");
     g_autofree char *loss = num_cell (stats, "loss_pct", 1);
     g_autofree char *jitter = num_cell (stats, "jitter_ms", 1);
     g_autofree char *rx = num_cell (stats, "rx_kbps", 0);
     g_autofree char *tx = num_cell (stats, "tx_kbps", 0);
-    const char *audio = bool_member (ep, "muted") ? "muted" :
-                        bool_member (ep, "talking") ? "talking" : "";
-    const char *conference = str_member (ep, "conference");
+    const char *audio = wb_json_get_bool (ep, "muted", FALSE) ? "muted" :
+                        wb_json_get_bool (ep, "talking", FALSE) ? "talking" : "";
+    const char *conference = wb_json_get_string (ep, "conference");
 
-    wb_ctl_table_add_row (table, str_member (ep, "id"), str_member (ep, "name"),
-                          str_member (ep, "state"), conference != NULL ? conference : "-",
+    wb_ctl_table_add_row (table, wb_json_get_string (ep, "id"), wb_json_get_string (ep, "name"),
+                          wb_json_get_string (ep, "state"), conference != NULL ? conference : "-",
                           audio, loss, jitter, rx, tx, NULL);
   }
   print_table (table);
@@ -214,14 +169,14 @@ cmd_endpoints (WbCtlOptions *options, char **args, GError **error)
 static void
 add_conference_row (WbCtlTable *table, JsonObject *conf)
 {
-  JsonArray *participants = array_member (conf, "participants");
-  JsonArray *endpoints = array_member (conf, "endpoints");
-  g_autofree char *started = wb_ctl_format_local (str_member (conf, "started"));
+  JsonArray *participants = wb_json_get_array (conf, "participants");
+  JsonArray *endpoints = wb_json_get_array (conf, "endpoints");
+  g_autofree char *started = wb_ctl_format_local (wb_json_get_string (conf, "started"));
   g_autofree char *count = g_strdup_printf ("%u", participants != NULL ? json_array_get_length (participants) :
                                             endpoints != NULL ? json_array_get_length (endpoints) : 0);
 
-  wb_ctl_table_add_row (table, str_member (conf, "id"), str_member (conf, "title"),
-                        str_member (conf, "state"), str_member (conf, "layout"),
+  wb_ctl_table_add_row (table, wb_json_get_string (conf, "id"), wb_json_get_string (conf, "title"),
+                        wb_json_get_string (conf, "state"), wb_json_get_string (conf, "layout"),
                         started, count, NULL);
 }
 
@@ -388,16 +343,16 @@ static void
 add_booking_row (WbCtlTable *table, JsonObject *booking)
 {
   JsonNode *endpoints = booking != NULL ? json_object_get_member (booking, "endpoints") : NULL;
-  g_autofree char *start = wb_ctl_format_local (str_member (booking, "start"));
-  g_autofree char *end = wb_ctl_format_local (str_member (booking, "end"));
+  g_autofree char *start = wb_ctl_format_local (wb_json_get_string (booking, "start"));
+  g_autofree char *end = wb_ctl_format_local (wb_json_get_string (booking, "end"));
   g_autofree char *count = NULL;
 
   if (endpoints != NULL && JSON_NODE_HOLDS_ARRAY (endpoints))
     count = g_strdup_printf ("%u", json_array_get_length (json_node_get_array (endpoints)));
   else
-    count = g_strdup (str_member (booking, "endpoints") != NULL ? str_member (booking, "endpoints") : "");
-  wb_ctl_table_add_row (table, str_member (booking, "id"), str_member (booking, "title"),
-                        start, end, str_member (booking, "status"), count, NULL);
+    count = g_strdup (wb_json_get_string (booking, "endpoints") != NULL ? wb_json_get_string (booking, "endpoints") : "");
+  wb_ctl_table_add_row (table, wb_json_get_string (booking, "id"), wb_json_get_string (booking, "title"),
+                        start, end, wb_json_get_string (booking, "status"), count, NULL);
 }
 
 static gboolean
@@ -511,9 +466,9 @@ talk_cell (JsonObject *row)
   double value;
   guint seconds;
 
-  if (num_member (row, "talk_seconds", &value) || num_member (row, "talk_s", &value))
+  if (wb_json_get_number (row, "talk_seconds", &value) || wb_json_get_number (row, "talk_s", &value))
     seconds = (guint) value;
-  else if (num_member (row, "talk_ms", &value))
+  else if (wb_json_get_number (row, "talk_ms", &value))
     seconds = (guint) (value / 1000);
   else
     return g_strdup ("");
@@ -543,9 +498,9 @@ cmd_attendance (WbCtlOptions *options, char **args, GError **error)
   wb_ctl_table_add_column (table, "TALK", WB_CTL_ALIGN_RIGHT);
   for (guint i = 0; i < json_array_get_length (array); i++) {
     JsonObject *row = json_array_get_object_element (array, i);
-    const char *ward = str_member (row, "endpoint") != NULL ? str_member (row, "endpoint") : str_member (row, "id");
-    const char *left_at = str_member (row, "left");
-    g_autofree char *joined = wb_ctl_format_local (str_member (row, "joined"));
+    const char *ward = wb_json_get_string (row, "endpoint") != NULL ? wb_json_get_string (row, "endpoint") : wb_json_get_string (row, "id");
+    const char *left_at = wb_json_get_string (row, "left");
+    g_autofree char *joined = wb_ctl_format_local (wb_json_get_string (row, "joined"));
     g_autofree char *left = left_at != NULL ? wb_ctl_format_local (left_at) : g_strdup ("-");
     g_autofree char *talk = talk_cell (row);
 
@@ -602,7 +557,7 @@ on_event (WbEventStream *stream,
   when = g_date_time_format (now, "%H:%M:%S");
   what = g_string_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
-    const char *value = str_member (object, keys[i]);
+    const char *value = wb_json_get_string (object, keys[i]);
 
     if (value != NULL)
       g_string_append_printf (what, " %s=%s", keys[i], value);
