@@ -290,7 +290,7 @@ describe_video_send (WbAgentMedia  *self,
   if (s->simulate)
     g_string_append_printf (out, "videotestsrc is-live=true pattern=ball "
                             "! video/x-raw,width=%u,height=%u,framerate=%u/1 "
-                            "! textoverlay name=label valignment=bottom halignment=center "
+                            "! textoverlay name=label valignment=top halignment=center "
                             "font-desc=\"Sans 20\" shaded-background=true ",
                             s->width, s->height, s->framerate);
   else
