@@ -461,7 +461,13 @@ end_running (WbConferenceManager *self, Running *r)
   if (!wb_store_conference_ended (self->store, r->id, now, &error))
     g_warning ("conference %s: end not recorded in the store: %s", r->id, error->message);
 
-  g_hash_table_steal (self->running, r->id);
+  {
+    g_autofree char *key = NULL;
+
+    /* Take it out of the running table without freeing it: it moves to the
+     * history of ended conferences. */
+    g_hash_table_steal_extended (self->running, r->id, (gpointer *) &key, NULL);
+  }
   g_queue_push_head (&self->ended, r);
   while (g_queue_get_length (&self->ended) > ENDED_HISTORY)
     running_free (g_queue_pop_tail (&self->ended));
