@@ -92,6 +92,14 @@ print_run (const WbBenchRun *r)
           r->target, r->n_wards, r->cpu_pct, r->idle_cpu_pct, r->generator_cpu_pct, r->rss_kb / 1024.0,
           r->window.audio_loss_pct_max, r->window.video_loss_pct_max, r->real_time ? "yes" : "NO",
           apay, aenc, r->window.video_frames_per_s, r->window.keyframes_per_s, kfpli, alat, vlat);
+  if (r->threads != NULL && r->threads->len > 0) {
+    g_autofree char *list = NULL;
+
+    g_ptr_array_add (r->threads, NULL);
+    list = g_strjoinv ("%, ", (char **) r->threads->pdata);
+    g_ptr_array_remove_index (r->threads, r->threads->len - 1);
+    printf ("    busiest threads: %s%%\n", list);
+  }
   fflush (stdout);
 }
 
@@ -147,6 +155,11 @@ add_run (JsonBuilder *b, const WbBenchRun *r)
   MEMBER_DOUBLE (b, "keyframes_per_s_under_pli", r->pli_keyframes_per_s);
   MEMBER_INT (b, "audio_ssrc_changes", r->window.ssrc_changes);
   MEMBER_INT (b, "audio_timestamp_jumps", r->window.audio_ts_jumps);
+  json_builder_set_member_name (b, "busiest_threads_pct");
+  json_builder_begin_array (b);
+  for (guint i = 0; r->threads != NULL && i < r->threads->len; i++)
+    json_builder_add_string_value (b, r->threads->pdata[i]);
+  json_builder_end_array (b);
   add_latency (b, "audio_latency", r->window.audio_latency_ms);
   add_latency (b, "video_latency", r->window.video_latency_ms);
   json_builder_set_member_name (b, "real_time");

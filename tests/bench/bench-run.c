@@ -10,6 +10,7 @@
  * video, the observer gets nearly every frame. */
 #define REAL_TIME_MAX_LOSS_PCT 1.0
 #define REAL_TIME_MIN_FRAME_SHARE 0.9
+#define BUSIEST_THREADS 6
 
 void
 wb_bench_run_free (WbBenchRun *run)
@@ -17,6 +18,7 @@ wb_bench_run_free (WbBenchRun *run)
   if (run == NULL)
     return;
   g_free (run->target);
+  g_clear_pointer (&run->threads, g_ptr_array_unref);
   wb_bench_window_clear (&run->window);
   g_free (run);
 }
@@ -29,6 +31,44 @@ sample (GPid pid, double *cpu, guint64 *rss, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+typedef struct {
+  const char *name;
+  double pct;
+} ThreadLoad;
+
+static int
+busier_first (gconstpointer a, gconstpointer b)
+{
+  double x = ((const ThreadLoad *) a)->pct, y = ((const ThreadLoad *) b)->pct;
+
+  return (x < y) - (x > y);
+}
+
+/* The busiest thread names between two wb_bench_proc_threads(). */
+static GPtrArray *
+busiest_threads (GHashTable *before, GHashTable *after, double seconds)
+{
+  g_autoptr (GArray) loads = g_array_new (FALSE, FALSE, sizeof (ThreadLoad));
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    const double *was = g_hash_table_lookup (before, key);
+    ThreadLoad load = { key, 100.0 * (*(double *) value - (was ? *was : 0)) / seconds };
+
+    g_array_append_val (loads, load);
+  }
+  g_array_sort (loads, busier_first);
+  for (guint i = 0; i < MIN (loads->len, BUSIEST_THREADS); i++) {
+    const ThreadLoad *load = &g_array_index (loads, ThreadLoad, i);
+
+    g_ptr_array_add (out, g_strdup_printf ("%s %.1f", load->name, load->pct));
+  }
+  return out;
 }
 
 static double
@@ -70,6 +110,8 @@ wb_bench_run (const WbBenchRunOptions  *options,
   };
   double cpu0, cpu1, gen0, gen1, audio0, audio1, video0, video1;
   gint64 opus0, opus1;
+  g_autoptr (GHashTable) threads0 = NULL;
+  g_autoptr (GHashTable) threads1 = NULL;
   gint64 t0, t1;
   guint64 rss;
   GPid pid;
@@ -123,6 +165,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
   opus0 = wb_bench_server_count_debug_lines (server, "encoding 960 samples");
   if (!sample (pid, &cpu0, &rss, error) || !sample (getpid (), &gen0, &rss, error))
     return NULL;
+  threads0 = wb_bench_proc_threads (pid);
   t0 = g_get_monotonic_time ();
   wb_bench_load_window_begin (load);
   wb_bench_run_for (options->window_seconds);
@@ -130,6 +173,8 @@ wb_bench_run (const WbBenchRunOptions  *options,
   if (!sample (pid, &cpu1, &run->rss_kb, error) || !sample (getpid (), &gen1, &rss, error))
     return NULL;
   t1 = g_get_monotonic_time ();
+  threads1 = wb_bench_proc_threads (pid);
+  run->threads = busiest_threads (threads0, threads1, (double) (t1 - t0) / G_USEC_PER_SEC);
   run->generator_cpu_pct = 100.0 * (gen1 - gen0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   audio1 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video1 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");

@@ -46,6 +46,9 @@ typedef struct {
   double pli_keyframes_per_s;   /* -1 without a PLI storm */
   double pli_sent_per_s;
   gboolean real_time;
+  /* The busiest thread names over the window, "name pct" (% of one core),
+   * busiest first. */
+  GPtrArray *threads;
 } WbBenchRun;
 
 WbBenchRun *wb_bench_run (const WbBenchRunOptions  *options,

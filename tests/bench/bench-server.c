@@ -76,6 +76,42 @@ wb_bench_proc_sample (GPid pid, double *cpu_seconds, guint64 *rss_kb)
   return TRUE;
 }
 
+GHashTable *
+wb_bench_proc_threads (GPid pid)
+{
+  g_autofree char *task_path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr (GDir) dir = g_dir_open (task_path, 0, NULL);
+  GHashTable *threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  long ticks = sysconf (_SC_CLK_TCK);
+  const char *tid;
+
+  while (dir != NULL && ticks > 0 && (tid = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *stat_path = g_build_filename (task_path, tid, "stat", NULL);
+    g_autofree char *stat = NULL;
+    g_auto (GStrv) fields = NULL;
+    const char *open_paren, *close_paren;
+    double *sum;
+    char *name;
+
+    if (!g_file_get_contents (stat_path, &stat, NULL, NULL) ||
+        !(open_paren = strchr (stat, '(')) || !(close_paren = strrchr (stat, ')')))
+      continue;
+    fields = g_strsplit (close_paren + 2, " ", 16);
+    if (g_strv_length (fields) < 14)
+      continue;
+    name = g_strndup (open_paren + 1, (gsize) (close_paren - open_paren - 1));
+    sum = g_hash_table_lookup (threads, name);
+    if (sum == NULL) {
+      sum = g_new0 (double, 1);
+      g_hash_table_insert (threads, name, sum);
+    } else {
+      g_free (name);
+    }
+    *sum += (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / ticks;
+  }
+  return threads;
+}
+
 /* ---- ports -------------------------------------------------------------------- */
 
 static GSocket *

@@ -64,6 +64,10 @@ gint64 wb_bench_server_count_debug_lines (WbBenchServer *server, const char *nee
 /* CPU seconds (user + system) and resident memory of @pid. */
 gboolean wb_bench_proc_sample (GPid pid, double *cpu_seconds, guint64 *rss_kb);
 
+/* CPU seconds of each thread name of @pid (threads of the same name add
+ * up: GStreamer names its streaming threads after the element's pad). */
+GHashTable *wb_bench_proc_threads (GPid pid);
+
 /* Reserves @n even/odd UDP port pairs on 127.0.0.1 that were free a moment
  * ago, for servers that bind them themselves. */
 gboolean wb_bench_free_port_pairs (guint n, guint *ports, GError **error);
