@@ -172,10 +172,9 @@ after(async () => {
   await browser?.close();
   await relay?.stop();
   if (hub) {
-    const log = hub.logText();
-    await hub.stop();
-    if (process.exitCode)
-      console.log(log.split('\n').map((l) => `# hub: ${l}`).join('\n'));
+    const exit = await hub.stop();
+    if (process.exitCode || exit.code !== 0)
+      console.log(hub.logText().split('\n').map((l) => `# hub: ${l}`).join('\n'));
   }
 });
 
@@ -538,4 +537,27 @@ test('no script error and no Content-Security-Policy violation', async (t) => {
   if (guard(t))
     return;
   assert.deepEqual(pageErrors, []);
+});
+
+test('the hub shuts down cleanly on SIGTERM', async (t) => {
+  if (guard(t))
+    return;
+  await Promise.all(wards.map((w) => w.stop()));
+  await browser.close();
+  browser = null;
+  const exit = await hub.stop();
+  const log = hub.logText();
+  hub = null;
+  if (exit.code !== 0)
+    console.log(log.split('\n').map((l) => `# hub: ${l}`).join('\n'));
+  // A leak report alone (stacks in the log above) is the hub's to fix and
+  // is reported as TODO; a crash, a signal or any other sanitizer error
+  // fails.
+  const onlyLeaks = /LeakSanitizer: detected memory leaks/.test(log) &&
+    !/ERROR: AddressSanitizer:|runtime error:/.test(log);
+  if (exit.code !== 0 && exit.signal === null && onlyLeaks)
+    t.todo('LeakSanitizer reports leaks in wardbridged at shutdown (stacks above)');
+  // One line (meson's TAP reader takes no blank line in a YAML block).
+  assert.ok(exit.code === 0 && exit.signal === null,
+    `wardbridged exited with code ${exit.code}, signal ${exit.signal}`);
 });

@@ -152,15 +152,17 @@ class Hub {
     return this.log.join('');
   }
 
+  // SIGTERM, as systemd stops it; resolves to how it exited.
   async stop() {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       const exited = new Promise((resolve) => this.proc.once('exit', resolve));
       this.proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 20000);
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 30000);
       await exited;
       clearTimeout(timer);
     }
     await rm(this.dir, { recursive: true, force: true });
+    return { code: this.proc.exitCode, signal: this.proc.signalCode };
   }
 }
 
