@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import {
-  ADMIN_TOKEN, startHub, call, Relay, SimulatedWard, HubWithoutApi,
+  ADMIN_TOKEN, SCHEDULER_TOKEN, startHub, call, Relay, SimulatedWard, HubWithoutApi,
 } from './hub.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -531,6 +531,26 @@ test('English on request, and a phone-sized screen', async (t) => {
   await shot('calendar-phone-en');
   await page.click('#lang-toggle');
   assert.equal(await page.textContent('#board-title'), 'Trạng thái 32 phường, xã');
+});
+
+test('a scheduler signs in and is told plainly what only IT staff may do', async (t) => {
+  if (guard(t))
+    return;
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.click('#sign-out');
+  await page.locator('#signin').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('wardbridge.token')), null);
+  await signIn(SCHEDULER_TOKEN);
+  await page.waitForFunction(() => document.querySelectorAll('#board-grid li.ward').length === 32);
+  await openView('conference');
+  await page.fill('#start-title', 'Không được phép');
+  await page.check('#start-all');
+  await page.click('#conf-start button[type=submit]');
+  const error = page.locator('#conf-start-error');
+  await error.waitFor({ state: 'visible' });
+  assert.equal(await error.textContent(), 'Mã truy cập này không có quyền làm việc này.');
+  const { data } = await api('GET', '/api/v1/conferences');
+  assert.deepEqual(data.filter((c) => c.state !== 'ended'), []);
 });
 
 test('no script error and no Content-Security-Policy violation', async (t) => {

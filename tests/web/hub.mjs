@@ -236,8 +236,18 @@ export class SimulatedWard {
     let videoPort = await freeRtpPort();
     while (Math.abs(videoPort - audioPort) < 2)
       videoPort = await freeRtpPort();
-    const { status, data } = await call(baseUrl, this.token, 'POST',
-      `/api/v1/endpoints/${this.id}/join`, { audio_port: audioPort, video_port: videoPort });
+    // A box that is invited while the conference is still starting tries
+    // again, as wardbridge-endpoint does.
+    let status;
+    let data;
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      ({ status, data } = await call(baseUrl, this.token, 'POST',
+        `/api/v1/endpoints/${this.id}/join`, { audio_port: audioPort, video_port: videoPort }));
+      if (status !== 409 || Date.now() > deadline)
+        break;
+      await sleep(500);
+    }
     if (status !== 200)
       throw new Error(`${this.id}: join answered ${status}: ${JSON.stringify(data)}`);
     const hub = data.hub;
