@@ -105,7 +105,8 @@ check_common (WbBenchRun *run, gboolean video)
   if (video) {
     g_assert_cmpuint (run->window.wards_without_video, ==, 0);
     g_assert_cmpfloat (run->window.video_frames_per_s, >, 1);
-    g_assert_cmpfloat (run->window.video_frames_per_s, <, 16 + 1);
+    /* A stalled server catches up in bursts: wide bounds around 15 fps. */
+    g_assert_cmpfloat (run->window.video_frames_per_s, <, 2 * 15 + 1);
     g_assert_cmpuint (run->window.video_latency_ms->len, >=, 1);
   }
 }
