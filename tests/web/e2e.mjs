@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import {
-  ADMIN_TOKEN, SCHEDULER_TOKEN, startHub, call, Relay, SimulatedWard, HubWithoutApi,
+  ADMIN_TOKEN, SCHEDULER_TOKEN, startHub, call, Relay, SimulatedWard,
 } from './hub.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -62,7 +62,6 @@ let relay = null;
 let browser = null;
 let page = null;
 let conferenceId = null;
-let conferenceSkipReason = null;
 const wards = [];
 const pageErrors = [];
 
@@ -128,22 +127,7 @@ async function compositeShares() {
 before(async () => {
   if (skipReason)
     return;
-  try {
-    hub = await startHub(wardbridged, sourceRoot);
-  } catch (e) {
-    if (!(e instanceof HubWithoutApi))
-      throw e;
-    skipReason = e.message;
-    return;
-  }
-  const index = await fetch(`${hub.url}/`);
-  if (index.status === 404) {
-    skipReason = 'wardbridged does not serve the console at / yet (wb_web_serve() not in the API routes)';
-    return;
-  }
-  const conferences = await api('GET', '/api/v1/conferences');
-  if (conferences.status === 503)
-    conferenceSkipReason = 'the daemon runs no conference manager yet (503 from /api/v1/conferences)';
+  hub = await startHub(wardbridged, sourceRoot);
   relay = await new Relay().start(hub.port);
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -178,13 +162,9 @@ after(async () => {
   }
 });
 
-function guard(t, needsConferences = false) {
+function guard(t) {
   if (skipReason) {
     t.skip(skipReason);
-    return true;
-  }
-  if (needsConferences && conferenceSkipReason) {
-    t.skip(conferenceSkipReason);
     return true;
   }
   return false;
@@ -373,7 +353,7 @@ test('the page keeps working when the event stream drops and comes back', async 
 });
 
 test('a conference with simulated wards shows their tiles in the live picture', async (t) => {
-  if (guard(t, true))
+  if (guard(t))
     return;
   await openView('conference');
   await page.fill('#start-title', 'Họp trực tuyến thử nghiệm');
@@ -416,7 +396,7 @@ test('a conference with simulated wards shows their tiles in the live picture', 
 });
 
 test('layout and presenter change the live picture', async (t) => {
-  if (guard(t, true))
+  if (guard(t))
     return;
   await page.selectOption('#conf-layout', 'presenter');
   await page.selectOption('#conf-presenter', 'ward-03');
@@ -454,7 +434,7 @@ test('layout and presenter change the live picture', async (t) => {
 });
 
 test('muting a ward marks it muted in the conference and on the board, and unmuting clears it', async (t) => {
-  if (guard(t, true))
+  if (guard(t))
     return;
   await page.click('#conf-participants tr[data-ward="ward-02"] button');
   await page.locator('#conf-participants tr[data-ward="ward-02"][data-muted="true"]').waitFor();
@@ -477,7 +457,7 @@ test('muting a ward marks it muted in the conference and on the board, and unmut
 });
 
 test('ending the conference frees the wards', async (t) => {
-  if (guard(t, true))
+  if (guard(t))
     return;
   await openView('conference');
   await page.click('#conf-end');
@@ -491,7 +471,7 @@ test('ending the conference frees the wards', async (t) => {
 });
 
 test('attendance and the audit log of the past conference', async (t) => {
-  if (guard(t, true))
+  if (guard(t))
     return;
   await openView('history');
   await page.waitForFunction((id) =>

@@ -90,13 +90,6 @@ export async function writeConfig(sourceRoot, dir, httpPort) {
   return { path, wards: wards.map((w) => ({ id: w.id, ...w.keys })) };
 }
 
-export class HubWithoutApi extends Error {
-  constructor(log) {
-    super('wardbridged started but does not answer HTTP: the HTTP API is not wired into the daemon');
-    this.log = log;
-  }
-}
-
 // The hub: wardbridged on a port chosen now, ready when /healthz answers.
 export async function startHub(binary, sourceRoot) {
   const dir = await mkdtemp(join(tmpdir(), 'wardbridge-e2e-'));
@@ -125,14 +118,14 @@ export async function startHub(binary, sourceRoot) {
       } catch {
         // not listening yet
       }
-      // Ready (sd_notify's line in the log) yet not answering HTTP: this
-      // build of the daemon does not serve the API.
+      // Ready (its log line) yet not answering HTTP: fail now rather than
+      // after the long start-up wait.
       if (readySince === null && / ready: /.test(log.join('')))
         readySince = Date.now();
       if (readySince !== null && Date.now() - readySince > 5000) {
         proc.kill('SIGKILL');
         await rm(dir, { recursive: true, force: true });
-        throw new HubWithoutApi(log.join(''));
+        throw new Error(`wardbridged is ready but does not answer HTTP:\n${log.join('')}`);
       }
       await sleep(200);
     }
