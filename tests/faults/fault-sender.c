@@ -5,6 +5,8 @@
  */
 #include "fault-sender.h"
 
+#include <string.h>
+
 #include "test-ward.h"
 
 struct _FaultSender {
@@ -48,7 +50,8 @@ bind_udp (const char *address,
   g_assert_no_error (error);
   g_socket_bind (socket, where, FALSE, &error);
   g_assert_no_error (error);
-  g_socket_set_blocking (socket, FALSE);
+  /* Blocking: udpsink must never see EAGAIN (it would drop the packet
+   * behind netsim's back); the test polls with non-blocking reads. */
   return g_steal_pointer (&socket);
 }
 
@@ -63,7 +66,6 @@ fault_sender_new (const FaultSenderOptions *options)
   g_mutex_init (&sender->lock);
   sender->send_socket = bind_udp (sender->bind_address, 0);
   sender->receive_socket = test_bind_even_port (&sender->receive_port);
-  g_socket_set_blocking (sender->receive_socket, FALSE);
 
   return sender;
 }
@@ -230,7 +232,7 @@ drain (GSocket *socket)
   char buffer[2048];
 
   for (guint i = 0; i < 100000; i++) {
-    gssize got = g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL);
+    gssize got = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL, NULL);
 
     if (got < 0)
       break;
@@ -251,4 +253,38 @@ fault_sender_poll_received_at_send (FaultSender *sender)
 {
   sender->received_at_send += drain (sender->send_socket);
   return sender->received_at_send;
+}
+
+/* Datagrams the kernel dropped at the UDP sockets bound to @port and
+ * @port + 1 (the last column of /proc/net/udp): a flood can overflow a
+ * socket's buffer before the filter ever sees a datagram. */
+guint64
+fault_udp_kernel_drops (guint port)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint64 drops = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/net/udp", &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++) {
+    g_auto (GStrv) cols = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+    g_autoptr (GPtrArray) fields = g_ptr_array_new ();
+    const char *colon;
+    guint64 local_port;
+
+    for (guint k = 0; cols[k] != NULL; k++) {
+      if (cols[k][0] != '\0')
+        g_ptr_array_add (fields, cols[k]);
+    }
+    if (fields->len < 13)
+      continue;
+    colon = strchr (g_ptr_array_index (fields, 1), ':');
+    if (colon == NULL)
+      continue;
+    local_port = g_ascii_strtoull (colon + 1, NULL, 16);
+    if (local_port == port || local_port == port + 1)
+      drops += g_ascii_strtoull (g_ptr_array_index (fields, fields->len - 1), NULL, 10);
+  }
+  return drops;
 }

@@ -63,6 +63,11 @@ double       fault_sender_get_injected_loss_pct (FaultSender *sender);
 guint64      fault_sender_poll_received         (FaultSender *sender);
 guint64      fault_sender_poll_received_at_send (FaultSender *sender);
 
+/* Datagrams the kernel dropped (receive buffer full) at the UDP sockets
+ * bound to @port and @port + 1 on this host, from /proc/net/udp: what
+ * the network lost on the hub's side, which the hub counts as loss too. */
+guint64      fault_udp_kernel_drops (guint port);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FaultSender, fault_sender_free)
 
 G_END_DECLS

@@ -316,40 +316,6 @@ bound_socket (const char *address)
   return g_steal_pointer (&socket);
 }
 
-/* Datagrams the kernel dropped at the UDP sockets bound to @port and
- * @port + 1 (the last column of /proc/net/udp): a flood can overflow a
- * socket's buffer before the filter ever sees a datagram. */
-static guint64
-kernel_drops (guint port)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  guint64 drops = 0;
-
-  g_assert_true (g_file_get_contents ("/proc/self/net/udp", &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++) {
-    g_auto (GStrv) cols = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
-    g_autoptr (GPtrArray) fields = g_ptr_array_new ();
-    const char *colon;
-    guint64 local_port;
-
-    for (guint k = 0; cols[k] != NULL; k++) {
-      if (cols[k][0] != '\0')
-        g_ptr_array_add (fields, cols[k]);
-    }
-    if (fields->len < 13)
-      continue;
-    colon = strchr (g_ptr_array_index (fields, 1), ':');
-    if (colon == NULL)
-      continue;
-    local_port = g_ascii_strtoull (colon + 1, NULL, 16);
-    if (local_port == port || local_port == port + 1)
-      drops += g_ascii_strtoull (g_ptr_array_index (fields, fields->len - 1), NULL, 10);
-  }
-  return drops;
-}
-
 typedef struct {
   Fixture *f;
   guint64 dropped_at_least;
@@ -430,7 +396,7 @@ test_garbage (void)
    * start like RTP/RTCP version 2 and reach rtpbin. */
   memset (&e, 0, sizeof e);
   before = stats_of (&f, "ward-01");
-  kernel_before = kernel_drops (hub_port);
+  kernel_before = fault_udp_kernel_drops (hub_port);
   audio_before = test_ward_get_audio_samples_total (f.listener);
   test_ward_reset_gaps (f.listener);
   for (guint burst = 0; burst < 80; burst++) {
@@ -452,7 +418,7 @@ test_garbage (void)
   }
   test_run_for (1.0);
   after = stats_of (&f, "ward-01");
-  kernel = kernel_drops (hub_port) - kernel_before;
+  kernel = fault_udp_kernel_drops (hub_port) - kernel_before;
   counted = wb_ingress_counts_total_dropped (&after.ingress) -
       wb_ingress_counts_total_dropped (&before.ingress);
   g_test_message ("flood: %" G_GUINT64_FORMAT " datagrams dropped by the kernel (socket buffer full)",
