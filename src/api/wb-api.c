@@ -52,11 +52,23 @@ struct _WbApi {
    * and remote address → number of connections open. */
   GHashTable *connections;
   GHashTable *per_address;
+  /* Connections whose request has not been read whole yet:
+   * GSocketConnection* → Deadline*, owned. */
+  GHashTable *deadlines;
 
   /* Metrics */
   GHashTable *status_counts;        /* GUINT_TO_POINTER (status) → guint64* */
   guint64 refused_connections;
+  guint64 timed_out_requests;
 };
+
+/* The time a new connection has to deliver its whole request. */
+typedef struct {
+  WbApi *api;                       /* unowned */
+  GSocketConnection *connection;    /* unowned: removed when it is finalized */
+  char *remote;                     /* "address port", to find it from a message */
+  guint source;
+} Deadline;
 
 G_DEFINE_FINAL_TYPE (WbApi, wb_api, G_TYPE_OBJECT)
 
@@ -72,6 +84,7 @@ wb_api_limits_init_default (WbApiLimits *limits)
   limits->request_burst = WB_API_DEFAULT_REQUEST_BURST;
   limits->max_connections_per_address = WB_API_DEFAULT_MAX_CONNECTIONS;
   limits->idle_timeout_s = WB_API_DEFAULT_IDLE_TIMEOUT_S;
+  limits->request_timeout_s = WB_API_DEFAULT_REQUEST_TIMEOUT_S;
   limits->sse_keepalive_s = WB_API_DEFAULT_SSE_KEEPALIVE_S;
   limits->sse_max_pending_bytes = WB_API_DEFAULT_SSE_MAX_PENDING;
   limits->sse_max_clients = WB_API_DEFAULT_SSE_MAX_CLIENTS;
@@ -148,11 +161,14 @@ wb_api_append_metrics (WbApi *api, GString *out)
                           "# HELP wardbridge_http_connections_refused_total Connections refused over the per-address cap.\n"
                           "# TYPE wardbridge_http_connections_refused_total counter\n"
                           "wardbridge_http_connections_refused_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP wardbridge_http_requests_timed_out_total Connections cut for not sending a whole request in time.\n"
+                          "# TYPE wardbridge_http_requests_timed_out_total counter\n"
+                          "wardbridge_http_requests_timed_out_total %" G_GUINT64_FORMAT "\n"
                           "# HELP wardbridge_sse_clients Open event streams.\n"
                           "# TYPE wardbridge_sse_clients gauge\n"
                           "wardbridge_sse_clients %u\n",
                           g_hash_table_size (api->connections), api->refused_connections,
-                          wb_sse_hub_get_n_clients (api->sse));
+                          api->timed_out_requests, wb_sse_hub_get_n_clients (api->sse));
 }
 
 /* ---- Accessors ------------------------------------------------------ */
@@ -672,11 +688,68 @@ on_request_aborted (SoupServer *server, SoupServerMessage *msg, WbApi *api)
 static void on_connection_finalized (gpointer data, GObject *where_the_object_was);
 
 static void
+deadline_free (Deadline *deadline)
+{
+  g_clear_handle_id (&deadline->source, g_source_remove);
+  g_free (deadline->remote);
+  g_free (deadline);
+}
+
+static char *
+remote_key (GSocketAddress *address)
+{
+  g_autofree char *host = NULL;
+
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s %u", host, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Slowloris: the idle timeout never fires for a client that trickles a
+ * header line now and then, so every connection gets a deadline for its
+ * whole request.  Shutting the socket down makes libsoup drop it. */
+static gboolean
+on_request_deadline (gpointer user_data)
+{
+  Deadline *deadline = user_data;
+  WbApi *api = deadline->api;
+  GSocket *socket = g_socket_connection_get_socket (deadline->connection);
+
+  deadline->source = 0;
+  api->timed_out_requests++;
+  wb_api_log (api, G_LOG_LEVEL_INFO, "closed a connection from %s: no whole request within %u s",
+              deadline->remote, api->limits.request_timeout_s);
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_hash_table_remove (api->deadlines, deadline->connection);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_request_read (SoupServer *server, SoupServerMessage *msg, WbApi *api)
+{
+  g_autofree char *key = remote_key (soup_server_message_get_remote_address (msg));
+  GHashTableIter iter;
+  Deadline *deadline;
+
+  if (key == NULL)
+    return;
+  g_hash_table_iter_init (&iter, api->deadlines);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &deadline)) {
+    if (g_str_equal (deadline->remote, key)) {
+      g_hash_table_iter_remove (&iter);
+      return;
+    }
+  }
+}
+
+static void
 forget_connection (WbApi *api, gpointer connection)
 {
   const char *address = g_hash_table_lookup (api->connections, connection);
   guint count;
 
+  g_hash_table_remove (api->deadlines, connection);
   if (address == NULL)
     return;
   count = GPOINTER_TO_UINT (g_hash_table_lookup (api->per_address, address));
@@ -728,6 +801,18 @@ on_incoming (GSocketService    *service,
   g_hash_table_insert (api->per_address, g_strdup (address), GUINT_TO_POINTER (count + 1));
   g_hash_table_insert (api->connections, connection, g_strdup (address));
   g_object_weak_ref (G_OBJECT (connection), on_connection_finalized, api);
+  if (api->limits.request_timeout_s > 0) {
+    Deadline *deadline = g_new0 (Deadline, 1);
+
+    deadline->api = api;
+    deadline->connection = connection;
+    deadline->remote = remote_key (remote);
+    if (deadline->remote == NULL)
+      deadline->remote = g_strdup (address);
+    deadline->source = g_timeout_add_seconds (api->limits.request_timeout_s, on_request_deadline, deadline);
+    g_source_set_name_by_id (deadline->source, "[wardbridge] request deadline");
+    g_hash_table_insert (api->deadlines, connection, deadline);
+  }
 
   if (api->tls_certificate != NULL) {
     stream = g_tls_server_connection_new (G_IO_STREAM (connection), api->tls_certificate, &error);
@@ -780,6 +865,7 @@ wb_api_dispose (GObject *object)
     g_object_weak_unref (connection, on_connection_finalized, api);
   g_hash_table_remove_all (api->connections);
   g_hash_table_remove_all (api->per_address);
+  g_hash_table_remove_all (api->deadlines);
 
   if (api->bookings != NULL && api->booking_changed_id != 0)
     g_clear_signal_handler (&api->booking_changed_id, api->bookings);
@@ -807,6 +893,7 @@ wb_api_finalize (GObject *object)
   g_clear_pointer (&api->router, wb_router_free);
   g_clear_pointer (&api->connections, g_hash_table_unref);
   g_clear_pointer (&api->per_address, g_hash_table_unref);
+  g_clear_pointer (&api->deadlines, g_hash_table_unref);
   g_clear_pointer (&api->status_counts, g_hash_table_unref);
 
   G_OBJECT_CLASS (wb_api_parent_class)->finalize (object);
@@ -829,6 +916,7 @@ wb_api_init (WbApi *api)
   api->log_limit = wb_rate_limiter_new (10.0, 20);
   api->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   api->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  api->deadlines = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) deadline_free);
   api->status_counts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
 
   api->router = wb_router_new ();
@@ -841,6 +929,7 @@ wb_api_init (WbApi *api)
   soup_server_add_early_handler (api->server, NULL, early_handler, api, NULL);
   soup_server_add_handler (api->server, NULL, handler, api, NULL);
   g_signal_connect_object (api->server, "request-started", G_CALLBACK (on_request_started), api, 0);
+  g_signal_connect_object (api->server, "request-read", G_CALLBACK (on_request_read), api, 0);
   g_signal_connect_object (api->server, "request-finished", G_CALLBACK (on_request_done), api, 0);
   g_signal_connect_object (api->server, "request-aborted", G_CALLBACK (on_request_aborted), api, 0);
 }

@@ -34,6 +34,8 @@ typedef struct {
   guint request_burst;               /* per remote address, bucket size */
   guint max_connections_per_address; /* open at once; more are refused */
   guint idle_timeout_s;              /* a connection with no progress for this long is closed */
+  guint request_timeout_s;           /* a request not read whole this long after the
+                                      * connection opened is cut (slowloris) */
   guint sse_keepalive_s;             /* comment line sent on idle event streams */
   gsize sse_max_pending_bytes;       /* a stream further behind than this is dropped */
   guint sse_max_clients;             /* event streams open at once */
@@ -45,6 +47,7 @@ typedef struct {
 #define WB_API_DEFAULT_REQUEST_BURST        120
 #define WB_API_DEFAULT_MAX_CONNECTIONS      64
 #define WB_API_DEFAULT_IDLE_TIMEOUT_S       30
+#define WB_API_DEFAULT_REQUEST_TIMEOUT_S    15
 #define WB_API_DEFAULT_SSE_KEEPALIVE_S      15
 #define WB_API_DEFAULT_SSE_MAX_PENDING      (256 * 1024)
 #define WB_API_DEFAULT_SSE_MAX_CLIENTS      128
