@@ -245,11 +245,14 @@ check_goals (JsonBuilder *b, GPtrArray *runs, guint framerate)
   goal (b, "Opus encodes per 20 ms at N=32 (hub's opusenc log; talkers+1)",
         opus32 && opus32->opus_encodes_per_s >= 0 ? opus32->opus_encodes_per_s / 50 : -1,
         opus32 ? (double) opus32->n_talkers + 1 : -1.0, TRUE, "");
+  /* A counter that does not move while every ward hears its mix is not
+   * counting: n/a, not a pass. */
   goal (b, "Opus encodes per 20 ms at N=32 (hub's /metrics counter)",
-        hub32 && hub32->audio_encodes_per_s >= 0 ? hub32->audio_encodes_per_s / 50 : -1,
+        hub32 && hub32->audio_encodes_per_s > 0 ? hub32->audio_encodes_per_s / 50 : -1,
         hub32 ? (double) hub32->n_talkers + 1 : -1.0, TRUE, "");
-  goal (b, "distinct audio payloads per 20 ms at N=32 (wards' view)",
-        hub32 ? hub32->window.audio_payloads_per_s / 50 : -1, hub32 ? (double) hub32->n_talkers + 1 : -1.0, TRUE, "");
+  /* Distinct payloads (apay/20 in the table) are no goal: Opus encoders
+   * fed the same PCM from the same (silent) start make the same bytes, so
+   * they cannot tell N encoders from one (see docs/benchmarks.md). */
   json_builder_end_array (b);
   printf ("  largest N in this run that held real time (hub, audio+video): %u\n", largest);
   json_builder_set_member_name (b, "largest_real_time_wards");
