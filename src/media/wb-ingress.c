@@ -3,6 +3,8 @@
  * WbIngress: source-address, size and version filter in front of rtpbin
  * (see wb-ingress.h).  Owned by WbParticipant; runs on udpsrc threads.
  */
+#define G_LOG_DOMAIN "wb-ingress"
+
 #include "media/wb-ingress.h"
 
 #include <gst/net/gstnetaddressmeta.h>
@@ -125,18 +127,26 @@ log_drop_locked (WbIngress        *ingress,
   gint64 now = g_get_monotonic_time ();
   guint64 total = ingress->counts.dropped[verdict];
   g_autofree char *from_str = NULL;
+  g_autofree char *line = NULL;
 
   if (ingress->last_log_us[verdict] != 0 &&
       now - ingress->last_log_us[verdict] < LOG_INTERVAL_US)
     return;
 
   from_str = from ? g_inet_address_to_string (from) : g_strdup ("(unknown)");
-  GST_WARNING ("%s: dropped %s datagram of %" G_GSIZE_FORMAT " bytes from %s "
-               "(%" G_GUINT64_FORMAT " %s drops so far, %" G_GUINT64_FORMAT
-               " since the last report)",
-               ingress->label, wb_ingress_verdict_to_string (verdict), size,
-               from_str, total, wb_ingress_verdict_to_string (verdict),
-               total - ingress->logged_at_count[verdict]);
+  line = g_strdup_printf ("%s: dropped %s datagram of %" G_GSIZE_FORMAT " bytes from %s "
+                          "(%" G_GUINT64_FORMAT " %s drops so far, %" G_GUINT64_FORMAT
+                          " since the last report)",
+                          ingress->label, wb_ingress_verdict_to_string (verdict), size,
+                          from_str, total, wb_ingress_verdict_to_string (verdict),
+                          total - ingress->logged_at_count[verdict]);
+  /* Once in GStreamer's debug log, and once in the hub's own log (the
+   * journal), where IT staff look: GStreamer's log is off by default. */
+  GST_WARNING ("%s", line);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "WB_WARD", ingress->label,
+                    "WB_DROP_REASON", wb_ingress_verdict_to_string (verdict),
+                    "MESSAGE", "%s", line);
   ingress->last_log_us[verdict] = now;
   ingress->logged_at_count[verdict] = total;
 }
