@@ -500,6 +500,12 @@ running_to_info (WbConferenceManager *self, Running *r)
   info->ended_us = r->ended_us;
 
   if (r->conference != NULL) {
+    WbConferenceCounters counters;
+
+    wb_conference_get_counters (r->conference, &counters);
+    info->audio_encodes = counters.audio_encodes;
+    info->video_encodes = counters.video_encodes;
+    info->mixer_deadline_misses = counters.mixer_deadline_misses;
     info->layout = wb_conference_get_layout (r->conference);
     info->presenter = g_strdup (wb_conference_get_presenter (r->conference));
     reports = wb_conference_get_participants (r->conference);

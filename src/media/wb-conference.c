@@ -89,6 +89,14 @@ struct _WbConference {
 
   GMutex overlay_lock;
   GstVideoOverlayComposition *overlay;   /* guarded by overlay_lock */
+
+  /* Figures for /metrics.  Lock order: overlay_lock and counters_lock are
+   * never held together. */
+  GMutex counters_lock;
+  guint64 video_encodes;           /* guarded by counters_lock */
+  guint64 mixer_deadline_misses;   /* guarded by counters_lock */
+  GstClockTime mixer_latency;      /* guarded by counters_lock; NONE: not known yet */
+  guint64 audio_encodes_of_gone;   /* encodes of wards that left; main context only */
 };
 
 G_DEFINE_FINAL_TYPE (WbConference, wb_conference, G_TYPE_OBJECT)
@@ -381,6 +389,87 @@ ensure_pacer (GstElement  *aggregator,
     *pacer = add_pacer (aggregator);
 }
 
+static GstPadProbeReturn
+video_encode_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbConference *self = user_data;
+
+  g_mutex_lock (&self->counters_lock);
+  self->video_encodes++;
+  g_mutex_unlock (&self->counters_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A block of the mix missed its deadline when the mixer hands it on later
+ * than its running time plus the mixer's latency and its own duration:
+ * downstream has to drop it or play it late. */
+static GstPadProbeReturn
+mixer_deadline_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbConference *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstEvent) segment_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  g_autoptr (GstClock) clock = gst_element_get_clock (self->mixer);
+  const GstSegment *segment;
+  GstClockTime running, now, latency;
+
+  if (segment_event == NULL || clock == NULL || !GST_BUFFER_PTS_IS_VALID (buffer))
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_segment (segment_event, &segment);
+  running = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  now = gst_clock_get_time (clock) - gst_element_get_base_time (self->mixer);
+  g_mutex_lock (&self->counters_lock);
+  latency = self->mixer_latency;
+  if (GST_CLOCK_TIME_IS_VALID (running) && GST_CLOCK_TIME_IS_VALID (latency) &&
+      now > running + latency + GST_BUFFER_DURATION (buffer))
+    self->mixer_deadline_misses++;
+  g_mutex_unlock (&self->counters_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The mixer's total latency (inputs and its own), asked on the main
+ * context now and then: a latency query from the streaming thread would
+ * cost a walk upstream per block. */
+static void
+update_mixer_latency (WbConference *self)
+{
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  g_autoptr (GstPad) src = NULL;
+  gboolean live;
+  GstClockTime min, max;
+
+  if (self->mixer == NULL)
+    return;
+  src = gst_element_get_static_pad (self->mixer, "src");
+  if (!gst_pad_query (src, query))
+    return;
+  gst_query_parse_latency (query, &live, &min, &max);
+  g_mutex_lock (&self->counters_lock);
+  self->mixer_latency = live ? min : GST_CLOCK_TIME_NONE;
+  g_mutex_unlock (&self->counters_lock);
+}
+
+void
+wb_conference_get_counters (WbConference *self, WbConferenceCounters *out)
+{
+  g_return_if_fail (WB_IS_CONFERENCE (self));
+  g_return_if_fail (out != NULL);
+
+  memset (out, 0, sizeof (*out));
+  out->audio_encodes = self->audio_encodes_of_gone;
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    WbParticipantStats stats;
+
+    wb_participant_get_stats (slot->participant, &stats);
+    out->audio_encodes += stats.audio_encodes;
+  }
+  g_mutex_lock (&self->counters_lock);
+  out->video_encodes = self->video_encodes;
+  out->mixer_deadline_misses = self->mixer_deadline_misses;
+  g_mutex_unlock (&self->counters_lock);
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
@@ -389,6 +478,7 @@ on_tick (gpointer user_data)
 
   ensure_pacer (self->compositor, &self->comp_pacer);
   ensure_pacer (self->mixer, &self->mix_pacer);
+  update_mixer_latency (self);
   gboolean overlay_changed = FALSE;
   g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
 
@@ -598,6 +688,11 @@ build_video (WbConference  *self,
   g_object_set (bg_caps, "caps", raw, NULL);
   g_object_set (canvas_caps, "caps", raw, NULL);
   gst_util_set_object_arg (G_OBJECT (self->compositor), "background", "black");
+  {
+    g_autoptr (GstPad) encoded = gst_element_get_static_pad (self->encoder, "src");
+
+    gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, video_encode_probe, self, NULL);
+  }
   g_object_set (self->compositor, "latency", (guint64) WB_CONFERENCE_PROCESSING_SLACK, NULL);
   gst_util_set_object_arg (G_OBJECT (self->compositor), "start-time-selection", "first");
 
@@ -669,6 +764,11 @@ build_audio (WbConference  *self,
   }
   gst_bin_add (GST_BIN (self->pipeline), self->mixer);
   g_object_set (self->mixer, "latency", (guint64) WB_CONFERENCE_PROCESSING_SLACK, NULL);
+  {
+    g_autoptr (GstPad) mixed = gst_element_get_static_pad (self->mixer, "src");
+
+    gst_pad_add_probe (mixed, GST_PAD_PROBE_TYPE_BUFFER, mixer_deadline_probe, self, NULL);
+  }
   /* Start from the first input buffer, whose caps come before it: a live
    * audio aggregator that times out before any caps fails with "not
    * negotiated" (seen at start-up on a loaded machine). */
@@ -802,6 +902,11 @@ slot_free (WbConference *self,
            Slot         *slot)
 {
   GstElement *bin = wb_participant_get_bin (slot->participant);
+  WbParticipantStats stats;
+
+  /* Keep the ward's encodes in the conference's count. */
+  wb_participant_get_stats (slot->participant, &stats);
+  self->audio_encodes_of_gone += stats.audio_encodes;
 
   if (slot->tee_pad != NULL) {
     gst_element_release_request_pad (self->video_tee, slot->tee_pad);
@@ -1412,6 +1517,7 @@ wb_conference_finalize (GObject *object)
   if (self->overlay != NULL)
     gst_video_overlay_composition_unref (self->overlay);
   g_mutex_clear (&self->overlay_lock);
+  g_mutex_clear (&self->counters_lock);
   g_ptr_array_unref (self->slots);
   g_clear_pointer (&self->ports, wb_port_allocator_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -1450,5 +1556,7 @@ static void
 wb_conference_init (WbConference *self)
 {
   g_mutex_init (&self->overlay_lock);
+  g_mutex_init (&self->counters_lock);
+  self->mixer_latency = GST_CLOCK_TIME_NONE;
   self->slots = g_ptr_array_new ();
 }

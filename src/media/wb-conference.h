@@ -172,6 +172,16 @@ gboolean wb_conference_get_hub_ports (WbConference *self,
  * control plane must not touch it.  Transfer full. */
 GstElement *wb_conference_get_pipeline (WbConference *self);
 
+/* Counters since the conference started, for /metrics. */
+typedef struct {
+  guint64 audio_encodes;           /* audio frames encoded, all wards, left ones included */
+  guint64 video_encodes;           /* composite frames encoded */
+  guint64 mixer_deadline_misses;   /* mix blocks handed on after their deadline */
+} WbConferenceCounters;
+
+void wb_conference_get_counters (WbConference         *self,
+                                 WbConferenceCounters *out);
+
 /* Every ward in join order, element-type WbParticipantReport. */
 GPtrArray *wb_conference_get_participants (WbConference *self);
 

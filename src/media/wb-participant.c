@@ -42,6 +42,7 @@ struct _WbParticipant {
 
   GMutex stats_lock;          /* guards the counters below (streaming threads) */
   guint64 audio_packets;
+  guint64 audio_encodes;      /* frames out of this ward's audio encoder */
   guint64 video_packets;
   guint64 video_frames;
   gint64 last_audio_us;
@@ -283,6 +284,18 @@ audio_rtp_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   g_mutex_lock (&self->stats_lock);
   self->audio_packets++;
   self->last_audio_us = g_get_monotonic_time ();
+  g_mutex_unlock (&self->stats_lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+audio_encode_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbParticipant *self = user_data;
+
+  g_mutex_lock (&self->stats_lock);
+  self->audio_encodes++;
   g_mutex_unlock (&self->stats_lock);
 
   return GST_PAD_PROBE_OK;
@@ -616,6 +629,13 @@ build_send (WbParticipant  *self,
   caps_el = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-3-capsfilter");
   g_object_set (caps_el, "caps", rate_caps, NULL);
   gst_object_unref (caps_el);
+  {
+    /* Every chain has its encoder fifth: count what it encodes. */
+    g_autofree char *enc_name = g_strdup_printf ("audio-tx-4-%s", audio_tx[4]);
+    g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (self->bin), enc_name);
+
+    add_buffer_probe (encoder, "src", audio_encode_probe, self);
+  }
   if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
     enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
     g_object_set (enc,
@@ -843,6 +863,7 @@ wb_participant_get_stats (WbParticipant      *self,
 
   g_mutex_lock (&self->stats_lock);
   out->audio_packets = self->audio_packets;
+  out->audio_encodes = self->audio_encodes;
   out->video_packets = self->video_packets;
   out->video_frames = self->video_frames;
   out->last_audio_us = self->last_audio_us;

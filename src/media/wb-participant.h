@@ -56,6 +56,7 @@ typedef enum {
 typedef struct {
   WbIngressCounts ingress;      /* all four sockets together */
   guint64 audio_packets;        /* RTP packets out of the jitter buffer */
+  guint64 audio_encodes;        /* frames this ward's audio encoder made for it */
   guint64 video_packets;
   guint64 video_frames;         /* decoded */
   gint64  last_audio_us;        /* g_get_monotonic_time(); 0: never */

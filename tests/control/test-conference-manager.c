@@ -240,7 +240,23 @@ test_lifecycle (Fixture *f, gconstpointer data)
   g_assert_error (error, WB_CONFERENCE_CONTROL_ERROR, WB_CONFERENCE_CONTROL_ERROR_NO_CONFERENCE);
   g_clear_error (&error);
 
-  spin (300);
+  /* The figures for /metrics move: the composite is encoded at 10 fps and
+   * the static box's mix every 20 ms.  Generous wait: a loaded machine. */
+  {
+    gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+    g_autoptr (WbConferenceInfo) figures = NULL;
+
+    while (g_get_monotonic_time () < until) {
+      g_clear_pointer (&figures, wb_conference_info_free);
+      figures = wb_conference_control_get (control, id, &error);
+      g_assert_no_error (error);
+      if (figures->video_encodes >= 5 && figures->audio_encodes >= 10)
+        break;
+      spin (100);
+    }
+    g_assert_cmpuint (figures->video_encodes, >=, 5);
+    g_assert_cmpuint (figures->audio_encodes, >=, 10);
+  }
 
   ended = wb_conference_control_end (control, id, &admin, &error);
   g_assert_no_error (error);
