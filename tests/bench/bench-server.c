@@ -560,11 +560,31 @@ janus_attach (WbBenchServer *server, GError **error)
   return data ? (guint64) json_object_get_int_member (data, "id") : 0;
 }
 
+/* Where Janus keeps its plugins: Debian's multiarch folder, or a build
+ * from source. */
+static const char *
+janus_lib_folder (void)
+{
+  static const char *const candidates[] = {
+    "/usr/lib/x86_64-linux-gnu/janus", "/usr/lib/aarch64-linux-gnu/janus",
+    "/usr/lib/janus", "/usr/local/lib/janus", "/opt/janus/lib/janus",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++) {
+    g_autofree char *bridge = g_build_filename (candidates[i], "plugins", "libjanus_audiobridge.so", NULL);
+
+    if (g_file_test (bridge, G_FILE_TEST_EXISTS))
+      return candidates[i];
+  }
+  return candidates[0];
+}
+
 static gboolean
 start_janus (WbBenchServer *server, GError **error)
 {
-  const char *plugins = "/usr/lib/x86_64-linux-gnu/janus/plugins";
-  const char *transports = "/usr/lib/x86_64-linux-gnu/janus/transports";
+  const char *lib = janus_lib_folder ();
+  g_autofree char *plugins = g_build_filename (lib, "plugins", NULL);
+  g_autofree char *transports = g_build_filename (lib, "transports", NULL);
   g_autofree char *no_plugins = janus_disable_list (plugins, "libjanus_audiobridge.so");
   g_autofree char *no_transports = janus_disable_list (transports, "libjanus_http.so");
   g_autofree char *main_conf = NULL, *bridge_conf = NULL, *http_conf = NULL;
