@@ -20,6 +20,8 @@
 G_DEFINE_QUARK (wb-config-error-quark, wb_config_error)
 
 #define ENDPOINT_GROUP_PREFIX "endpoint "
+/* A config of 32 wards is about 10 KiB; anything near this is not one. */
+#define WB_CONFIG_MAX_BYTES (4u * 1024 * 1024)
 
 /* The keys each fixed group knows; anything else is warned about. */
 static const char *const hub_keys[] = { "public-address", "rtp-port-min", "rtp-port-max", NULL };
@@ -619,12 +621,14 @@ wb_config_load_from_data (const char  *path,
   return finish (&c, config, problems, warnings, error);
 }
 
-/* Reads a whole file; on failure @reason holds the system's word for it. */
+/* Reads a whole file through one descriptor (a FIFO works too); on failure
+ * @reason holds the system's word for it. */
 static gboolean
 read_file (const char *path, char **data, gsize *length, char **reason)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
   struct stat st;
+  char buffer[8192];
   int fd;
 
   fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
@@ -637,12 +641,30 @@ read_file (const char *path, char **data, gsize *length, char **reason)
     *reason = g_strdup (g_strerror (EISDIR));
     return FALSE;
   }
-  close (fd);
+  for (;;) {
+    gssize got = read (fd, buffer, sizeof buffer);
 
-  if (!g_file_get_contents (path, data, length, &error)) {
-    *reason = g_strdup (error->message);
-    return FALSE;
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0) {
+      int saved = errno;
+
+      close (fd);
+      *reason = g_strdup (g_strerror (saved));
+      return FALSE;
+    }
+    if (got == 0)
+      break;
+    if (text->len + got > WB_CONFIG_MAX_BYTES) {
+      close (fd);
+      *reason = g_strdup_printf ("larger than %u bytes", WB_CONFIG_MAX_BYTES);
+      return FALSE;
+    }
+    g_string_append_len (text, buffer, got);
   }
+  close (fd);
+  *length = text->len;
+  *data = g_string_free (g_steal_pointer (&text), FALSE);
   return TRUE;
 }
 
