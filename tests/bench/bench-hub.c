@@ -100,6 +100,10 @@ print_run (const WbBenchRun *r)
     g_ptr_array_remove_index (r->threads, r->threads->len - 1);
     printf ("    busiest threads: %s%%\n", list);
   }
+  if (r->video_encodes_per_s >= 0 || r->mixer_misses_per_s >= 0) {
+    printf ("    hub /metrics: %.1f video encodes/s, %.1f late mix blocks/s\n",
+            r->video_encodes_per_s, r->mixer_misses_per_s);
+  }
   fflush (stdout);
 }
 
@@ -149,6 +153,7 @@ add_run (JsonBuilder *b, const WbBenchRun *r)
   MEMBER_DOUBLE (b, "audio_encodes_per_s_metric", r->audio_encodes_per_s);
   MEMBER_DOUBLE (b, "video_encodes_per_s_metric", r->video_encodes_per_s);
   MEMBER_DOUBLE (b, "opus_encodes_per_s_debug_log", r->opus_encodes_per_s);
+  MEMBER_DOUBLE (b, "mixer_deadline_misses_per_s_metric", r->mixer_misses_per_s);
   MEMBER_DOUBLE (b, "video_frames_per_s", r->window.video_frames_per_s);
   MEMBER_DOUBLE (b, "keyframes_per_s", r->window.keyframes_per_s);
   MEMBER_DOUBLE (b, "pli_sent_per_s", r->pli_sent_per_s);

@@ -108,7 +108,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
     /* One line per 20 ms frame that opusenc encodes, whoever owns it. */
     .gst_debug = options->count_encodes ? "opusenc:5" : NULL,
   };
-  double cpu0, cpu1, gen0, gen1, audio0, audio1, video0, video1;
+  double cpu0, cpu1, gen0, gen1, audio0, audio1, video0, video1, late0, late1;
   gint64 opus0, opus1;
   g_autoptr (GHashTable) threads0 = NULL;
   g_autoptr (GHashTable) threads1 = NULL;
@@ -162,6 +162,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
 
   audio0 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video0 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
+  late0 = wb_bench_server_metric (server, "wardbridge_conference_mixer_deadline_misses_total");
   opus0 = wb_bench_server_count_debug_lines (server, "encoding 960 samples");
   if (!sample (pid, &cpu0, &rss, error) || !sample (getpid (), &gen0, &rss, error))
     return NULL;
@@ -178,10 +179,12 @@ wb_bench_run (const WbBenchRunOptions  *options,
   run->generator_cpu_pct = 100.0 * (gen1 - gen0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   audio1 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");
   video1 = wb_bench_server_metric (server, "wardbridge_conference_video_encodes_total");
+  late1 = wb_bench_server_metric (server, "wardbridge_conference_mixer_deadline_misses_total");
   opus1 = wb_bench_server_count_debug_lines (server, "encoding 960 samples");
   run->cpu_pct = 100.0 * (cpu1 - cpu0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   run->audio_encodes_per_s = counter_rate (audio0, audio1, (double) (t1 - t0) / G_USEC_PER_SEC);
   run->video_encodes_per_s = counter_rate (video0, video1, (double) (t1 - t0) / G_USEC_PER_SEC);
+  run->mixer_misses_per_s = counter_rate (late0, late1, (double) (t1 - t0) / G_USEC_PER_SEC);
   run->opus_encodes_per_s = counter_rate ((double) opus0, (double) opus1, (double) (t1 - t0) / G_USEC_PER_SEC);
 
   run->real_time = run->window.wards_without_audio == 0 &&

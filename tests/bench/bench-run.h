@@ -42,6 +42,7 @@ typedef struct {
   WbBenchWindow window;
   double audio_encodes_per_s;   /* the hub's own counters; -1 where not exposed */
   double video_encodes_per_s;
+  double mixer_misses_per_s;    /* the hub's late mix blocks; -1 where not exposed */
   double opus_encodes_per_s;    /* opusenc's own debug lines; -1 unless counted */
   double pli_keyframes_per_s;   /* -1 without a PLI storm */
   double pli_sent_per_s;
