@@ -175,6 +175,24 @@ test_directory_not_file (void)
 }
 
 static void
+test_too_large (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("wb-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "huge.conf", NULL);
+  g_autofree char *line = g_strdup_printf ("%s: cannot read: larger than 4194304 bytes", path);
+  g_autofree char *big = g_malloc (5 * 1024 * 1024);
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
+
+  memset (big, '#', 5 * 1024 * 1024);
+  g_assert_true (g_file_set_contents (path, big, 5 * 1024 * 1024, NULL));
+  g_assert_null (wb_config_load (path, &problems, NULL, &error));
+  assert_lines (problems, (const char *[]) { line, NULL });
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
 test_not_a_key_file (void)
 {
   g_autoptr (GPtrArray) problems = NULL;
@@ -415,6 +433,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/missing-file", test_missing_file);
   g_test_add_func ("/config/directory", test_directory_not_file);
   g_test_add_func ("/config/not-a-key-file", test_not_a_key_file);
+  g_test_add_func ("/config/too-large", test_too_large);
   g_test_add_func ("/config/duplicate-endpoint", test_duplicate_endpoint);
   g_test_add_func ("/config/port-out-of-range", test_port_out_of_range);
   g_test_add_func ("/config/port-range-too-small", test_port_range_too_small);
