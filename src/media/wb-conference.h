@@ -54,8 +54,10 @@ typedef enum {
 } WbParticipantState;
 
 /* A ward whose video stops for this long gets the slate; its picture comes
- * back on the first tick after frames arrive again (ticks every 250 ms). */
-#define WB_CONFERENCE_STALL_MS        1000
+ * back on the first tick after frames arrive again (ticks every 250 ms).
+ * 1.5 s plus a tick stays inside the 2 s DESIGN asks for, and rides out the
+ * gaps of a box whose frames come late on a loaded link or machine. */
+#define WB_CONFERENCE_STALL_MS        1500
 #define WB_CONFERENCE_TICK_MS         250
 /* The speaker layout keeps a new active speaker at least this long. */
 #define WB_CONFERENCE_SPEAKER_HOLD_MS 2000
