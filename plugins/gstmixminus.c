@@ -403,39 +403,62 @@ make_stream_start (GstPad * srcpad, GstEvent * main_start)
   return event;
 }
 
+typedef struct
+{
+  GstPad *srcpad;
+  gboolean stored;              /* every event was stored on srcpad */
+} CopyData;
+
 static gboolean
 copy_sticky_event (GstPad * main_src, GstEvent ** event, gpointer user_data)
 {
-  GstPad *srcpad = user_data;
+  CopyData *data = user_data;
+  GstFlowReturn ret = GST_FLOW_OK;
 
   switch (GST_EVENT_TYPE (*event)) {
     case GST_EVENT_STREAM_START:{
-      GstEvent *start = make_stream_start (srcpad, *event);
-      gst_pad_store_sticky_event (srcpad, start);
+      GstEvent *start = make_stream_start (data->srcpad, *event);
+      ret = gst_pad_store_sticky_event (data->srcpad, start);
       gst_event_unref (start);
       break;
     }
     case GST_EVENT_EOS:
       break;
     default:
-      gst_pad_store_sticky_event (srcpad, *event);
+      ret = gst_pad_store_sticky_event (data->srcpad, *event);
       break;
   }
+  if (ret != GST_FLOW_OK)
+    data->stored = FALSE;
 
   return TRUE;
 }
 
 /* Streaming thread: give a src_K the stream-start, caps and segment the
- * main src pad has, before its first buffer (they go out with it). */
-static void
+ * main src pad has, before its first buffer (they go out with it).  A pad
+ * requested while the mixer runs may not be active yet: then nothing can
+ * be stored, and it is tried again at the next block.  Returns TRUE when
+ * the pad has its events. */
+static gboolean
 sync_src_pad (GstMixMinus * self, GstMixMinusSrcPad * srcpad)
 {
-  if (g_atomic_int_get (&srcpad->synced))
-    return;
+  GstPad *main_src = GST_AGGREGATOR_SRC_PAD (self);
+  GstEvent *segment;
+  CopyData data = { GST_PAD (srcpad), TRUE };
 
-  gst_pad_sticky_events_foreach (GST_AGGREGATOR_SRC_PAD (self),
-      copy_sticky_event, srcpad);
-  g_atomic_int_set (&srcpad->synced, TRUE);
+  if (g_atomic_int_get (&srcpad->synced))
+    return TRUE;
+
+  /* Nothing to copy before the main src pad has its segment. */
+  segment = gst_pad_get_sticky_event (main_src, GST_EVENT_SEGMENT, 0);
+  if (segment == NULL)
+    return FALSE;
+  gst_event_unref (segment);
+
+  gst_pad_sticky_events_foreach (main_src, copy_sticky_event, &data);
+  if (data.stored)
+    g_atomic_int_set (&srcpad->synced, TRUE);
+  return data.stored;
 }
 
 /* Everything that goes out on "src" goes out on every src_K as well, with
@@ -1006,7 +1029,11 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
         &silence, n);
     GstFlowReturn push_ret;
 
-    sync_src_pad (self, o->srcpad);
+    if (!sync_src_pad (self, o->srcpad)) {
+      /* Not active yet (just requested): its first block comes next time. */
+      gst_buffer_unref (out);
+      continue;
+    }
     push_ret = gst_pad_push (GST_PAD (o->srcpad), out);
     if (push_ret != GST_FLOW_OK && push_ret != GST_FLOW_NOT_LINKED
         && push_ret != GST_FLOW_FLUSHING)
