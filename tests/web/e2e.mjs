@@ -388,7 +388,18 @@ test('a conference with simulated wards shows their tiles in the live picture', 
   t.diagnostic(`composite ${last.width}x${last.height}, shares ${last.shares.map((x) => x.toFixed(3)).join(' ')}`);
   for (let k = 0; k < SENDERS.length; k++)
     assert.ok(last.shares[k] > 0.05, `${SENDERS[k].id}'s colour covers ${last.shares[k]} of the composite`);
-  assert.ok(Number(await page.getAttribute('#conf-snapshot', 'data-frames')) >= 2);
+  // The picture keeps refreshing (about once a second): wait for a second
+  // frame rather than expect it already there, the colours may have shown
+  // on the first.
+  let frames = 0;
+  const refreshDeadline = Date.now() + 30000;
+  while (Date.now() < refreshDeadline) {
+    frames = Number(await page.getAttribute('#conf-snapshot', 'data-frames'));
+    if (frames >= 2)
+      break;
+    await sleep(250);
+  }
+  assert.ok(frames >= 2, `the live picture showed ${frames} frame(s) in 30 s`);
 
   // The board follows: the four are live.
   for (const s of SENDERS)
