@@ -893,6 +893,30 @@ wb_conference_new (const WbConfig *config,
 
 /* ---- wards joining and leaving ------------------------------------------ */
 
+/* A ward's decoder asks the aggregator for buffers (ALLOCATION) when it
+ * (re)negotiates.  Once, in a sanitizer run of 20 leave/rejoin cycles,
+ * adding a pool to such a query failed because the query was not writable
+ * (a GStreamer critical); the likeliest path is GstAggregator answering the
+ * serialized query while it still holds it in the pad's queue.  Not proven:
+ * it did not recur in 8 runs.  The decoders allocate their own buffers
+ * instead: the query is answered here, with no pool in it. */
+static GstPadProbeReturn
+allocation_query_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+refuse_allocation_queries (GstPad *pad)
+{
+  if (pad != NULL)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, allocation_query_probe, NULL, NULL);
+}
+
 /* Takes @slot out of the pipeline, in an order that never blocks a
  * streaming thread: first what feeds the ward (tee, mixer), then what the
  * ward feeds (compositor, mixer input, released together with the mixer's
@@ -972,6 +996,7 @@ slot_plug (WbConference  *self,
 
   /* Video out of the ward: a compositor tile, placed by apply_layout(). */
   slot->comp_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
+  refuse_allocation_queries (slot->comp_pad);
   g_object_set (slot->comp_pad, "zorder", 1 + self->slots->len, "alpha", 0.0, NULL);
   gst_util_set_object_arg (G_OBJECT (slot->comp_pad), "sizing-policy", "keep-aspect-ratio");
   if (!link_ghost (bin, "video_src", slot->comp_pad, TRUE, error))
@@ -989,6 +1014,7 @@ slot_plug (WbConference  *self,
                    "the mixer refused a new input");
       return FALSE;
     }
+    refuse_allocation_queries (slot->mix_pad);
     pad_name = gst_pad_get_name (slot->mix_pad);
     if (sscanf (pad_name, "sink_%u", &index) != 1) {
       g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
