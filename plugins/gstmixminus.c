@@ -11,11 +11,12 @@
  *     block (zero elsewhere).
  *  3. finish_buffer(): levels and talking states are updated, the inputs
  *     that are heard (unmuted, not silent, and talking if "gate" is set)
- *     are summed once, the sum is saturated into the full-mix buffer and
- *     pushed on "src"; then every src_K gets silence if deaf, the very same
- *     full-mix buffer (a ref, no copy) when input K is not in the sum, else
- *     saturate(sum - own_K) in a pooled buffer.  Talking and shares-full-mix
- *     changes are posted as element messages.
+ *     are summed once and the sum is saturated into the full-mix buffer;
+ *     every src_K gets silence if deaf, the very same full-mix buffer (a
+ *     ref, no copy) when input K is not in the sum, else
+ *     saturate(sum - own_K) in a pooled buffer.  The src_K are pushed
+ *     before "src" (after the first block: see gstmixminus.h).  Talking
+ *     and shares-full-mix changes are posted as element messages.
  *
  * Locking: pad settings (mute, volume, deaf) and reported values (level,
  * talking, shares-full-mix) are guarded by the pad's object lock; the
@@ -961,6 +962,50 @@ render_output (GstMixMinus * self, GstMixMinusPad * pad,
   return out;
 }
 
+/* Streaming: whether "src" already carries a segment and the caps of the
+ * block being finished, so that a src_K can be synced and pushed before
+ * it.  Not so for the first block, nor for the first block in a new
+ * format (the aggregator sends the new caps with the full mix). */
+static gboolean
+main_src_started (GstMixMinus * self)
+{
+  GstPad *main_src = GST_AGGREGATOR_SRC_PAD (self);
+  g_autoptr (GstEvent) segment =
+      gst_pad_get_sticky_event (main_src, GST_EVENT_SEGMENT, 0);
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (main_src);
+  GstAudioInfo info;
+
+  return segment != NULL && caps != NULL
+      && gst_audio_info_from_caps (&info, caps)
+      && gst_audio_info_is_equal (&info,
+      &GST_AUDIO_AGGREGATOR_PAD (main_src)->info);
+}
+
+/* Streaming: renders and pushes every src_K of the block whose full mix
+ * is @full. */
+static void
+push_outputs (GstMixMinus * self, GArray * outputs, GstBuffer * full,
+    GstBuffer ** silence, gsize n)
+{
+  for (guint i = 0; i < outputs->len; i++) {
+    Output *o = &g_array_index (outputs, Output, i);
+    GstBuffer *out = render_output (self, o->sinkpad, o->srcpad, full,
+        silence, n);
+    GstFlowReturn push_ret;
+
+    if (!sync_src_pad (self, o->srcpad)) {
+      /* Not active yet (just requested): its first block comes next time. */
+      gst_buffer_unref (out);
+      continue;
+    }
+    push_ret = gst_pad_push (GST_PAD (o->srcpad), out);
+    if (push_ret != GST_FLOW_OK && push_ret != GST_FLOW_NOT_LINKED
+        && push_ret != GST_FLOW_FLUSHING)
+      GST_WARNING_OBJECT (o->srcpad, "push failed: %s",
+          gst_flow_get_name (push_ret));
+  }
+}
+
 static GstFlowReturn
 gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
 {
@@ -976,7 +1021,7 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   WbTalkDetector settings;
   GstFlowReturn ret;
   GArray *outputs;
-  gboolean gate;
+  gboolean gate, main_src_ready;
 
   GST_OBJECT_LOCK (self);
   wb_talk_detector_init (&settings, self->talk_start_level,
@@ -1013,9 +1058,17 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     }
   }
 
-  /* The full mix first: this also sends "src" its stream-start, caps and
-   * segment, which the src_K copy before their first buffer. */
   full = gst_buffer_ref (outbuf);
+
+  /* Once "src" carries its stream-start, caps and segment (which the src_K
+   * copy before their first buffer), the mix-minus outputs of a block go
+   * out before its full mix: see the ordering guarantee in gstmixminus.h.
+   * The very first block goes out on "src" first, to give it those events;
+   * no src_K can be synced before that anyway. */
+  main_src_ready = main_src_started (self);
+  if (main_src_ready)
+    push_outputs (self, outputs, full, &silence, n);
+
   ret = GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->finish_buffer (agg,
       outbuf);
   if (ret == GST_FLOW_NOT_LINKED) {
@@ -1023,23 +1076,8 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     ret = GST_FLOW_OK;
   }
 
-  for (guint i = 0; i < outputs->len; i++) {
-    Output *o = &g_array_index (outputs, Output, i);
-    GstBuffer *out = render_output (self, o->sinkpad, o->srcpad, full,
-        &silence, n);
-    GstFlowReturn push_ret;
-
-    if (!sync_src_pad (self, o->srcpad)) {
-      /* Not active yet (just requested): its first block comes next time. */
-      gst_buffer_unref (out);
-      continue;
-    }
-    push_ret = gst_pad_push (GST_PAD (o->srcpad), out);
-    if (push_ret != GST_FLOW_OK && push_ret != GST_FLOW_NOT_LINKED
-        && push_ret != GST_FLOW_FLUSHING)
-      GST_WARNING_OBJECT (o->srcpad, "push failed: %s",
-          gst_flow_get_name (push_ret));
-  }
+  if (!main_src_ready)
+    push_outputs (self, outputs, full, &silence, n);
 
   free_outputs (outputs);
 

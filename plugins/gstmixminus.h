@@ -12,6 +12,18 @@
  * src_K happen from the aggregator's streaming thread, one after the
  * other: downstream of each src_K should not block (put a queue there if
  * it can).
+ *
+ * Order of a block's outputs: once "src" has sent its first buffer (and so
+ * its stream-start, caps and segment), every block is pushed on each
+ * src_K before its full mix is pushed on "src".  So whatever a probe or
+ * element downstream of src_K learns from a block (for instance that it
+ * is the shared full mix) is known before anything made from that block's
+ * full mix exists.  The first block, and the first block after a change
+ * of format, go out on "src" first.
+ *
+ * While a buffer is being pushed on src_K, that pad's "shares-full-mix"
+ * property says whether this very buffer is the block's full mix (the same
+ * GstBuffer as pushed on "src"); a pad probe on src_K may read it.
  */
 #pragma once
 

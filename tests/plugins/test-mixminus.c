@@ -495,6 +495,118 @@ test_shares_full_mix (void)
   fixture_teardown (&f);
 }
 
+/* One push seen by order_probe(): which pad, which block, and for a src_K
+ * what its shares-full-mix said during the push. */
+typedef struct
+{
+  gchar *pad;
+  GstClockTime pts;
+  GstBuffer *buffer;            /* not a reference: compared only */
+  gboolean shares;
+} Push;
+
+typedef struct
+{
+  GMutex lock;
+  GArray *pushes;               /* Push */
+} PushLog;
+
+static GstPadProbeReturn
+order_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  PushLog *log = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  Push push = { gst_pad_get_name (pad), GST_BUFFER_PTS (buffer), buffer,
+    FALSE
+  };
+
+  if (g_str_has_prefix (push.pad, "src_"))
+    g_object_get (pad, "shares-full-mix", &push.shares, NULL);
+  g_mutex_lock (&log->lock);
+  g_array_append_val (log->pushes, push);
+  g_mutex_unlock (&log->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+clear_push (gpointer data)
+{
+  g_free (((Push *) data)->pad);
+}
+
+/* After the first block, each block goes out on every src_K before "src";
+ * during the push, shares-full-mix tells whether the buffer is the very
+ * full mix pushed on "src" after it. */
+static void
+test_push_order (void)
+{
+  Fixture f;
+  PushLog log;
+  const gchar *const pads[] = { "src", "src_0", "src_1", "src_2" };
+
+  g_mutex_init (&log.lock);
+  log.pushes = g_array_new (FALSE, FALSE, sizeof (Push));
+  g_array_set_clear_func (log.pushes, clear_push);
+
+  fixture_setup (&f, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (pads); i++) {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (f.mixminus, pads[i]);
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, order_probe, &log,
+        NULL);
+  }
+
+  /* Blocks 0-3: input 1 silent throughout, input 2 silent from block 2. */
+  for (guint64 block = 0; block < 4; block++) {
+    push_block (&f, 0, block);
+    push_silence (&f, 1, block);
+    if (block < 2)
+      push_block (&f, 2, block);
+    else
+      push_silence (&f, 2, block);
+    expect_and_drop (f.full, block, block < 2 ? 0x5 : 0x1);
+    expect_and_drop (f.out[0], block, block < 2 ? 0x4 : 0x0);
+    expect_and_drop (f.out[1], block, block < 2 ? 0x5 : 0x1);
+    expect_and_drop (f.out[2], block, 0x1);
+  }
+
+  g_assert_cmpuint (log.pushes->len, ==, 4 * 4);
+  for (guint64 block = 0; block < 4; block++) {
+    Push *p = &g_array_index (log.pushes, Push, block * 4);
+    Push *full = block == 0 ? p : p + 3;
+
+    /* The first block on "src" first (it gives "src" its events), every
+     * later one on the src_K first. */
+    g_test_message ("block %" G_GUINT64_FORMAT ": %s %s %s %s", block,
+        p[0].pad, p[1].pad, p[2].pad, p[3].pad);
+    g_assert_cmpstr (full->pad, ==, "src");
+    for (guint i = 0; i < 4; i++)
+      g_assert_cmpuint (p[i].pts, ==, block * BLOCK_NS);
+    for (guint i = 0; i < 4; i++) {
+      Push *out = &p[i];
+
+      if (out == full)
+        continue;
+      g_assert_true (g_str_has_prefix (out->pad, "src_"));
+      /* Input 1 is never in the sum, input 2 from block 2 on: their
+       * outputs are then the full-mix buffer itself. */
+      if (g_str_equal (out->pad, "src_1")
+          || (g_str_equal (out->pad, "src_2") && block >= 2)) {
+        g_assert_true (out->shares);
+        g_assert_true (out->buffer == full->buffer);
+      } else {
+        g_assert_false (out->shares);
+        g_assert_true (out->buffer != full->buffer);
+      }
+    }
+  }
+
+  fixture_teardown (&f);
+  g_array_unref (log.pushes);
+  g_mutex_clear (&log.lock);
+}
+
 static void
 test_deaf_and_volume (void)
 {
@@ -849,6 +961,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/pads-while-playing", test_pads_while_playing);
   g_test_add_func ("/mixminus/input-stops", test_input_stops);
   g_test_add_func ("/mixminus/shares-full-mix", test_shares_full_mix);
+  g_test_add_func ("/mixminus/push-order", test_push_order);
   g_test_add_func ("/mixminus/deaf-and-volume", test_deaf_and_volume);
   g_test_add_func ("/mixminus/talk-detection", test_talk_detection);
   g_test_add_func ("/mixminus/gate", test_gate);
