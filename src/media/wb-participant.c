@@ -4,6 +4,16 @@
  * rtpbin, explicit depayloaders/decoders per codec, and the send path of its
  * mix-minus and of the composite (see wb-participant.h).  Owned by
  * WbConference.
+ *
+ * Shared Opus (Opus wards): every block of the ward's mix is routed by the
+ * mixer thread either to the ward's own encoder or to the conference's
+ * shared encode of the full mix, and remembered in a small ring (block
+ * times and path, route_lock).  A gate on each path passes a packet only
+ * if its block was routed to that path, and only once the packet of the
+ * block before it has reached the payloader (waiting for it at most
+ * ROUTE_WAIT_US): the two paths run in two threads, and the payloader
+ * numbers packets in the order they come.  A probe on the payloader's
+ * sink pad, which runs under its stream lock, marks each block sent.
  */
 #include "media/wb-participant.h"
 
@@ -14,6 +24,22 @@
 
 GST_DEBUG_CATEGORY_STATIC (wb_participant_debug);
 #define GST_CAT_DEFAULT wb_participant_debug
+
+/* Routing decisions a ward remembers, in blocks: more than its queues
+ * hold (50 blocks before its own encoder, SHARED_QUEUE_BUFFERS packets). */
+#define ROUTE_RING 128
+#define SHARED_QUEUE_BUFFERS 25
+/* How long a packet may wait for the packet of the block before it, which
+ * may still be on the other path.  A block whose packet never comes (a
+ * leaky queue dropped it) delays the next one by this much, once. */
+#define ROUTE_WAIT_US (40 * 1000)
+
+/* One block of the ward's mix: where it went. */
+typedef struct {
+  GstClockTime start;
+  GstClockTime end;
+  gboolean shared;            /* the full mix: its packet comes from the shared encode */
+} RouteBlock;
 
 struct _WbParticipant {
   GObject parent_instance;
@@ -39,6 +65,18 @@ struct _WbParticipant {
   GstElement *rtpbin;         /* borrowed from bin */
   GstElement *audio_depay;    /* borrowed from bin */
   GstElement *video_depay;    /* borrowed from bin */
+
+  /* Shared Opus routing, Opus wards only (see the top of this file).
+   * route_lock guards route[], route_count and route_expect; route_cond
+   * is signalled when route_expect moves.  Block serials start at 1: block
+   * s is route[s % ROUTE_RING] while route_count - s < ROUTE_RING. */
+  GMutex route_lock;
+  GCond route_cond;
+  RouteBlock route[ROUTE_RING];
+  guint64 route_count;        /* serial of the newest block */
+  guint64 route_expect;       /* serial whose packet goes out next; 0: none sent yet */
+  GstBuffer *primer;          /* mixer thread only: the last block, if it was shared */
+  GstPad *audio_sink;         /* borrowed from bin: ghost "audio_sink" */
 
   GMutex stats_lock;          /* guards the counters below (streaming threads) */
   guint64 audio_packets;
@@ -474,6 +512,172 @@ on_request_rtcp_encoder (GstElement *rtpbin,
   return request_encoder (user_data, session, "rtcp");
 }
 
+/* ---- shared Opus routing ----------------------------------------------- */
+
+/*
+ * route_lock held: the serial of the block that @packet holds, or 0 when
+ * it is not remembered.  An Opus packet starts the encoder's lookahead
+ * (6.5 ms) before the block whose samples fill most of it, so its middle,
+ * not its start, falls in that block (both encoders, own and shared, time
+ * their packets alike).
+ */
+static guint64
+route_find (WbParticipant *self,
+            GstBuffer     *packet)
+{
+  GstClockTime mid = GST_BUFFER_PTS (packet);
+
+  if (!GST_CLOCK_TIME_IS_VALID (mid))
+    return 0;
+  if (GST_BUFFER_DURATION_IS_VALID (packet))
+    mid += GST_BUFFER_DURATION (packet) / 2;
+
+  for (guint64 serial = self->route_count;
+       serial > 0 && self->route_count - serial < ROUTE_RING; serial--) {
+    const RouteBlock *block = &self->route[serial % ROUTE_RING];
+
+    if (mid >= block->start && mid < block->end)
+      return serial;
+    if (block->end <= mid)
+      break;   /* the older blocks end earlier still */
+  }
+  return 0;
+}
+
+gboolean
+wb_participant_route_mix_block (WbParticipant *self,
+                                GstBuffer     *block,
+                                gboolean       shared)
+{
+  GstClockTime start = GST_BUFFER_PTS (block);
+  GstClockTime duration = GST_BUFFER_DURATION (block);
+  g_autoptr (GstBuffer) primer = NULL;
+
+  g_return_val_if_fail (WB_IS_PARTICIPANT (self), TRUE);
+
+  /* mixminus times every block; without times nothing can be matched. */
+  if (!GST_CLOCK_TIME_IS_VALID (start) || !GST_CLOCK_TIME_IS_VALID (duration))
+    return !shared;
+
+  g_mutex_lock (&self->route_lock);
+  self->route_count++;
+  self->route[self->route_count % ROUTE_RING] = (RouteBlock) { start, start + duration, shared };
+  g_mutex_unlock (&self->route_lock);
+
+  if (shared) {
+    gst_buffer_replace (&self->primer, block);
+    return FALSE;
+  }
+
+  /* Back from the shared mix: the own encoder's packet for this block
+   * starts in the block before it (its lookahead), which the encoder has
+   * not seen.  Feed it that block first; the packet it makes of the gap
+   * before it is one of a shared block, and the gate drops it. */
+  primer = g_steal_pointer (&self->primer);
+  if (primer != NULL &&
+      ABS (GST_CLOCK_DIFF (GST_BUFFER_PTS (primer) + GST_BUFFER_DURATION (primer), start)) <
+      GST_MSECOND)
+    gst_pad_chain (self->audio_sink, g_steal_pointer (&primer));
+
+  return TRUE;
+}
+
+/*
+ * The time of a packet, in whole samples from the start of its block.
+ * The two encoders agree on that offset (the lookahead) but not always on
+ * the fraction of a sample around it: the mixer's first block starts off
+ * the sample grid, and the shared encoder, which began with it, keeps
+ * that fraction.  RTP timestamps come from these times: they must not
+ * move by a sample when a ward switches.
+ */
+static GstClockTime
+route_canonical_pts (GstClockTime block_start,
+                     GstClockTime pts)
+{
+  GstClockTimeDiff offset = GST_CLOCK_DIFF (block_start, pts);
+  guint64 samples = gst_util_uint64_scale_int_round (ABS (offset), WB_MIX_RATE, GST_SECOND);
+  GstClockTime whole = gst_util_uint64_scale_int_round (samples, GST_SECOND, WB_MIX_RATE);
+
+  if (offset < 0)
+    return block_start > whole ? block_start - whole : 0;
+  return block_start + whole;
+}
+
+static GstPadProbeReturn
+route_gate (WbParticipant   *self,
+            GstPadProbeInfo *info,
+            gboolean         shared)
+{
+  GstBuffer *packet = GST_PAD_PROBE_INFO_BUFFER (info);
+  gint64 deadline = g_get_monotonic_time () + ROUTE_WAIT_US;
+  GstClockTime pts = GST_BUFFER_PTS (packet);
+  gboolean pass;
+  guint64 serial;
+
+  g_mutex_lock (&self->route_lock);
+  serial = route_find (self, packet);
+  pass = serial != 0 && self->route[serial % ROUTE_RING].shared == shared;
+  if (pass)
+    pts = route_canonical_pts (self->route[serial % ROUTE_RING].start, pts);
+  /* In block order: wait for the packets of the blocks before it. */
+  while (pass && self->route_expect != 0 && serial > self->route_expect &&
+         g_cond_wait_until (&self->route_cond, &self->route_lock, deadline))
+    ;
+  /* Too late: a later block went out first. */
+  pass = pass && serial >= self->route_expect;
+  g_mutex_unlock (&self->route_lock);
+
+  if (!pass) {
+    GST_LOG ("%s: %s packet at %" GST_TIME_FORMAT " not sent", self->id,
+             shared ? "shared" : "own", GST_TIME_ARGS (GST_BUFFER_PTS (packet)));
+    return GST_PAD_PROBE_DROP;
+  }
+  if (pts != GST_BUFFER_PTS (packet)) {
+    /* A shared packet is shared by every ward: this ward's own copy. */
+    packet = gst_buffer_make_writable (packet);
+    GST_BUFFER_PTS (packet) = GST_BUFFER_DTS (packet) = pts;
+    GST_PAD_PROBE_INFO_DATA (info) = packet;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+own_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return route_gate (user_data, info, FALSE);
+}
+
+static GstPadProbeReturn
+shared_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return route_gate (user_data, info, TRUE);
+}
+
+/* On the payloader's sink pad, under its stream lock: the packets reach
+ * it here in the order they are numbered. */
+static GstPadProbeReturn
+route_sent_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbParticipant *self = user_data;
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
+  guint64 serial;
+
+  g_mutex_lock (&self->route_lock);
+  serial = route_find (self, GST_PAD_PROBE_INFO_BUFFER (info));
+  if (serial != 0 && serial < self->route_expect) {
+    ret = GST_PAD_PROBE_DROP;   /* overtaken after its gate let it through */
+  } else if (serial != 0) {
+    GST_LOG ("%s: block %" G_GUINT64_FORMAT " (%s) sent, packet at %" GST_TIME_FORMAT, self->id,
+             serial, self->route[serial % ROUTE_RING].shared ? "shared" : "own",
+             GST_TIME_ARGS (GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info))));
+    self->route_expect = serial + 1;
+    g_cond_broadcast (&self->route_cond);
+  }
+  g_mutex_unlock (&self->route_lock);
+
+  return ret;
+}
+
 /* ---- construction ------------------------------------------------------- */
 
 static gboolean
@@ -579,13 +783,61 @@ build_receive (WbParticipant  *self,
   return TRUE;
 }
 
+/*
+ * The shared Opus input of an Opus ward (see the top of this file): a
+ * queue of its own, so that its gate waits in this ward's thread and the
+ * conference's shared encoder never waits for any ward, into the funnel
+ * in front of the payloader, beside the ward's own encoder.  Both encoders
+ * have the same settings, hence the same caps; the funnel passes on the
+ * sticky events of the input that sent first only, so the payloader is
+ * not renegotiated at every switch.
+ */
+static gboolean
+build_shared_input (WbParticipant  *self,
+                    GError        **error)
+{
+  g_autoptr (GstElement) funnel = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-5-funnel");
+  g_autoptr (GstElement) enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
+  g_autoptr (GstElement) pay = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-6-rtpopuspay");
+  g_autoptr (GstPad) pay_sink = NULL;
+  g_autoptr (GstPad) enc_src = NULL;
+  g_autoptr (GstPad) queue_src = NULL;
+  GstElement *queue = make ("queue", "audio-shared-queue", error);
+
+  if (queue == NULL)
+    return FALSE;
+  g_assert (funnel != NULL && enc != NULL && pay != NULL);
+  g_object_set (funnel, "forward-sticky-events", FALSE, NULL);
+  g_object_set (queue,
+                "leaky", 1 /* upstream */,
+                "max-size-time", (guint64) 0,
+                "max-size-buffers", SHARED_QUEUE_BUFFERS,
+                "max-size-bytes", 0,
+                NULL);
+  gst_bin_add (GST_BIN (self->bin), queue);
+  if (!link_pads (queue, "src", funnel, "sink_%u", error))
+    return FALSE;
+  add_firewalled_ghost (self->bin, queue, "sink", "audio_shared_sink");
+  self->audio_sink = gst_element_get_static_pad (self->bin, "audio_sink");
+  gst_object_unref (self->audio_sink);   /* borrowed: the bin keeps it */
+
+  queue_src = gst_element_get_static_pad (queue, "src");
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, shared_packet_probe, self, NULL);
+  enc_src = gst_element_get_static_pad (enc, "src");
+  gst_pad_add_probe (enc_src, GST_PAD_PROBE_TYPE_BUFFER, own_packet_probe, self, NULL);
+  pay_sink = gst_element_get_static_pad (pay, "sink");
+  gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, route_sent_probe, self, NULL);
+
+  return TRUE;
+}
+
 static gboolean
 build_send (WbParticipant  *self,
             guint           audio_bitrate_kbps,
             GError        **error)
 {
   static const char *const opus_tx[] = { "queue", "audioconvert", "audioresample",
-    "capsfilter", "opusenc", "rtpopuspay", NULL };
+    "capsfilter", "opusenc", "funnel", "rtpopuspay", NULL };
   static const char *const pcma_tx[] = { "queue", "audioconvert", "audioresample",
     "capsfilter", "alawenc", "rtppcmapay", NULL };
   static const char *const pcmu_tx[] = { "queue", "audioconvert", "audioresample",
@@ -647,6 +899,8 @@ build_send (WbParticipant  *self,
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
   }
   add_firewalled_ghost (self->bin, audio_first, "sink", "audio_sink");
+  if (self->audio_codec == WB_AUDIO_CODEC_OPUS && !build_shared_input (self, error))
+    return FALSE;
 
   if (!add_chain (GST_BIN (self->bin), video_tx, "video-tx", &video_first, &video_last, error))
     return FALSE;
@@ -919,6 +1173,7 @@ wb_participant_dispose (GObject *object)
   self->srtpdec[0] = self->srtpdec[1] = self->srtpenc = NULL;
   self->audio_depay = NULL;
   self->video_depay = NULL;
+  self->audio_sink = NULL;
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
     if (self->sockets[i] != NULL)
       g_socket_close (self->sockets[i], NULL);
@@ -934,6 +1189,9 @@ wb_participant_finalize (GObject *object)
   WbParticipant *self = WB_PARTICIPANT (object);
 
   g_clear_pointer (&self->ingress, wb_ingress_free);
+  gst_clear_buffer (&self->primer);
+  g_mutex_clear (&self->route_lock);
+  g_cond_clear (&self->route_cond);
   g_clear_pointer (&self->srtp_send_key, g_bytes_unref);
   g_clear_pointer (&self->srtp_recv_key, g_bytes_unref);
   g_clear_object (&self->remote);
@@ -959,5 +1217,7 @@ wb_participant_class_init (WbParticipantClass *klass)
 static void
 wb_participant_init (WbParticipant *self)
 {
+  g_mutex_init (&self->route_lock);
+  g_cond_init (&self->route_cond);
   g_mutex_init (&self->stats_lock);
 }

@@ -9,6 +9,20 @@
  *   ghost "audio_sink" (this ward's mix-minus) ─▶ encoder ─▶ payloader ─▶ rtpbin ─▶ udpsink
  *   ghost "video_sink" (the composite, RTP)              ─▶ rtpbin ─▶ udpsink
  *
+ * An Opus ward has a second audio input, ghost "audio_shared_sink": the
+ * packets of the conference's one Opus encode of the full mix.  Whenever
+ * the ward's own input is not in the mix, its mix-minus IS the full mix:
+ * the conference then tells it so (wb_participant_route_mix_block()), the
+ * block skips the ward's own encoder, and the shared packet of that block
+ * goes out in its place, through the same payloader (one SSRC, continuous
+ * sequence numbers and timestamps):
+ *
+ *   "audio_sink" ─▶ queue ─▶ … ─▶ opusenc ─▶ gate ─┐
+ *   "audio_shared_sink" ─▶ queue ─────────▶ gate ─┴▶ funnel ─▶ rtpopuspay ─▶ rtpbin
+ *
+ * The gates pass, per block, the packet of the path the block was routed
+ * to, in block order.
+ *
  * The hub sends from the same sockets it receives on (symmetric RTP), so a
  * ward behind a firewall sees replies from the port it sends to.  RTCP goes
  * to the ward's port + 1.
@@ -56,7 +70,8 @@ typedef enum {
 typedef struct {
   WbIngressCounts ingress;      /* all four sockets together */
   guint64 audio_packets;        /* RTP packets out of the jitter buffer */
-  guint64 audio_encodes;        /* frames this ward's audio encoder made for it */
+  guint64 audio_encodes;        /* frames this ward's own audio encoder made (not
+                                 * the shared packets it was sent) */
   guint64 video_packets;
   guint64 video_frames;         /* decoded */
   gint64  last_audio_us;        /* g_get_monotonic_time(); 0: never */
@@ -109,6 +124,19 @@ void        wb_participant_get_stats (WbParticipant      *self,
 void        wb_participant_get_last_seen (WbParticipant *self,
                                           gint64        *last_audio_us,
                                           gint64        *last_video_us);
+
+/*
+ * Opus wards only.  Called from the mixer's streaming thread for every
+ * block of the ward's mix-minus, before the block goes on to "audio_sink"
+ * and before any packet encoded from the block's full mix can reach
+ * "audio_shared_sink" (mixminus pushes src_K before "src").  @shared: the
+ * block is the conference's full mix, whose shared packet the ward sends.
+ * Returns TRUE when the block must go on to the ward's own encoder, FALSE
+ * when it must be dropped.  Never blocks.
+ */
+gboolean    wb_participant_route_mix_block (WbParticipant *self,
+                                            GstBuffer     *block,
+                                            gboolean       shared);
 
 /* Asks the ward for a keyframe (RTCP PLI through the video session). */
 void        wb_participant_request_keyframe (WbParticipant *self);

@@ -1210,6 +1210,212 @@ test_conference_srtp (void)
   fixture_tear_down (&f);
 }
 
+/* ---- one Opus encode per distinct mix ----------------------------------- */
+
+static GstPadProbeReturn
+count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+typedef struct {
+  guint64 encodes;            /* the conference's, shared included */
+  guint64 own[N_WARDS];       /* each ward's own encoder */
+  gint blocks;                /* mix blocks, from a probe on the mixer */
+} EncodeCount;
+
+static EncodeCount
+count_encodes (Fixture *f,
+               gint    *blocks)
+{
+  g_autoptr (GPtrArray) reports = wb_conference_get_participants (f->conf);
+  WbConferenceCounters counters;
+  EncodeCount c = { 0, };
+
+  wb_conference_get_counters (f->conf, &counters);
+  c.encodes = counters.audio_encodes;
+  for (guint i = 0; i < N_WARDS; i++)
+    c.own[i] = find_report (reports, ids[i])->media.audio_encodes;
+  c.blocks = g_atomic_int_get (blocks);
+  return c;
+}
+
+/* Opus encodes per mix block between two counts: talkers + 1. */
+static double
+encodes_per_block (const EncodeCount *a,
+                   const EncodeCount *b)
+{
+  g_assert_cmpint (b->blocks - a->blocks, >, 0);
+  return (double) (b->encodes - a->encodes) / (b->blocks - a->blocks);
+}
+
+/* What @who received: one stream (one SSRC), every sequence number once
+ * and in order, each packet 20 ms (960 at 48 kHz) after the one before. */
+static void
+assert_rtp_continuous (const char *who,
+                       GArray     *headers,
+                       guint       min_packets)
+{
+  guint seq_breaks = 0, ts_breaks = 0, ssrc_changes = 0;
+
+  for (guint i = 1; i < headers->len; i++) {
+    const TestRtpHeader *prev = &g_array_index (headers, TestRtpHeader, i - 1);
+    const TestRtpHeader *h = &g_array_index (headers, TestRtpHeader, i);
+    guint16 dseq = (guint16) (h->seq - prev->seq);
+    guint32 dts = h->timestamp - prev->timestamp;
+
+    if (dseq != 1 || dts != 960 || h->ssrc != prev->ssrc) {
+      g_test_message ("%s: packet %u: seq %u -> %u, timestamp %u -> %u, ssrc %08x -> %08x",
+                      who, i, prev->seq, h->seq, prev->timestamp, h->timestamp,
+                      prev->ssrc, h->ssrc);
+    }
+    seq_breaks += dseq != 1;
+    ts_breaks += dts != 960;
+    ssrc_changes += h->ssrc != prev->ssrc;
+  }
+  g_test_message ("%s received %u audio packets: %u sequence breaks, %u timestamp breaks, "
+                  "%u SSRC changes", who, headers->len, seq_breaks, ts_breaks, ssrc_changes);
+  g_assert_cmpuint (headers->len, >=, min_packets);
+  g_assert_cmpuint (seq_breaks, ==, 0);
+  g_assert_cmpuint (ts_breaks, ==, 0);
+  g_assert_cmpuint (ssrc_changes, ==, 0);
+}
+
+typedef struct {
+  Fixture *f;
+  guint listener;
+  double hz;
+  gboolean heard;             /* wanted: heard, or not heard at all */
+} ToneWait;
+
+/* In the last half second @listener hears @hz (or, with !heard, does not:
+ * at least 40 dB below a tone heard as loud as the talker's). */
+static gboolean
+tone_state_reached (gpointer data)
+{
+  ToneWait *w = data;
+  enum { N = 24000 };
+  g_autofree gint16 *buf = g_new0 (gint16, N);
+  guint n = test_ward_get_audio (w->f->wards[w->listener], buf, N);
+  double p = test_goertzel_power (buf, n, w->hz, 48000.0);
+
+  if (n < N)
+    return FALSE;
+  return w->heard ? p > 1e-4 : p < 1e-6;
+}
+
+static void
+wait_tone (Fixture *f,
+           guint    listener,
+           double   hz,
+           gboolean heard)
+{
+  ToneWait w = { f, listener, hz, heard };
+
+  if (!test_wait_until (tone_state_reached, &w, WAIT_S))
+    g_test_fail_printf ("%s %s %.0f Hz", ids[listener], heard ? "does not hear" : "still hears", hz);
+  g_test_message ("%s %s %.0f Hz", ids[listener], heard ? "hears" : "does not hear", hz);
+}
+
+/*
+ * Only ward-01 talks: the conference makes two Opus encodes per 20 ms (its
+ * mix-minus and the full mix), not three, and the silent wards get the
+ * full mix's packets as one continuous RTP stream each.  Then ward-02
+ * talks for a while and stops: three encodes while it talks, two after,
+ * and its stream stays continuous through both switches.  Each talker
+ * hears the other and never itself.
+ */
+static void
+test_conference_shared_opus (void)
+{
+  Fixture f = { 0, };
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) mixer = NULL;
+  g_autoptr (GstPad) mix_src = NULL;
+  EncodeCount c0, c1, c2, c3, c4, c5;
+  gint blocks = 0;
+  double one_talker, two_talkers, one_again;
+
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  if (!wb_conference_has_audio_mixer (f.conf)) {
+    g_test_skip ("the mixminus element is missing");
+    fixture_tear_down (&f);
+    return;
+  }
+  pipeline = wb_conference_get_pipeline (f.conf);
+  mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
+  mix_src = gst_element_get_static_pad (mixer, "src");
+  gst_pad_add_probe (mix_src, GST_PAD_PROBE_TYPE_BUFFER, count_probe, &blocks, NULL);
+
+  f.quiet[1] = f.quiet[2] = TRUE;
+  for (guint i = 0; i < N_WARDS; i++)
+    join_ward (&f, i);
+
+  /* The silent wards hear ward-01; ward-01 hears nobody, not even itself. */
+  wait_tone (&f, 1, tones[0], TRUE);
+  wait_tone (&f, 2, tones[0], TRUE);
+  wait_tone (&f, 0, tones[0], FALSE);
+  for (guint i = 0; i < N_WARDS; i++)
+    g_array_unref (test_ward_take_audio_rtp (f.wards[i]));
+
+  /* One talker: its mix-minus and the full mix. */
+  c0 = count_encodes (&f, &blocks);
+  test_run_for (3.0);
+  c1 = count_encodes (&f, &blocks);
+  one_talker = encodes_per_block (&c0, &c1);
+  g_test_message ("one talker: %" G_GUINT64_FORMAT " encodes in %d mix blocks: %.2f per block; "
+                  "own encodes %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                  c1.encodes - c0.encodes, c1.blocks - c0.blocks, one_talker,
+                  c1.own[0] - c0.own[0], c1.own[1] - c0.own[1], c1.own[2] - c0.own[2]);
+  g_assert_cmpint (c1.blocks - c0.blocks, >=, 50);
+  g_assert_cmpfloat (one_talker, >, 1.8);
+  g_assert_cmpfloat (one_talker, <, 2.2);
+  g_assert_cmpuint (c1.own[1] - c0.own[1], ==, 0);
+  g_assert_cmpuint (c1.own[2] - c0.own[2], ==, 0);
+
+  /* ward-02 starts talking: it gets its own mix-minus (ward-01's tone,
+   * not its own) and ward-01 hears it. */
+  test_ward_set_volume (f.wards[1], 0.3);
+  wait_tone (&f, 0, tones[1], TRUE);
+  wait_tone (&f, 1, tones[1], FALSE);
+  wait_tone (&f, 1, tones[0], TRUE);
+  wait_tone (&f, 2, tones[1], TRUE);
+  c2 = count_encodes (&f, &blocks);
+  test_run_for (2.0);
+  c3 = count_encodes (&f, &blocks);
+  two_talkers = encodes_per_block (&c2, &c3);
+  g_test_message ("two talkers: %.2f encodes per block", two_talkers);
+  g_assert_cmpfloat (two_talkers, >, 2.8);
+  g_assert_cmpfloat (two_talkers, <, 3.2);
+
+  /* ... and stops: back to the full mix's packets. */
+  test_ward_set_volume (f.wards[1], 0.0);
+  wait_tone (&f, 0, tones[1], FALSE);
+  wait_tone (&f, 2, tones[1], FALSE);
+  wait_tone (&f, 1, tones[0], TRUE);
+  c4 = count_encodes (&f, &blocks);
+  test_run_for (2.0);
+  c5 = count_encodes (&f, &blocks);
+  one_again = encodes_per_block (&c4, &c5);
+  g_test_message ("after ward-02 stopped: %.2f encodes per block", one_again);
+  g_assert_cmpfloat (one_again, >, 1.8);
+  g_assert_cmpfloat (one_again, <, 2.2);
+  g_assert_cmpuint (c5.own[1] - c4.own[1], ==, 0);
+
+  /* Every ward's stream stayed one continuous stream: ward-02's through
+   * both switches, ward-03's (always the full mix) and ward-01's (always
+   * its own) too. */
+  for (guint i = 0; i < N_WARDS; i++) {
+    g_autoptr (GArray) rtp = test_ward_take_audio_rtp (f.wards[i]);
+
+    assert_rtp_continuous (ids[i], rtp, (guint) ((c5.blocks - c0.blocks) / 2));
+  }
+  g_assert_cmpuint (c3.own[1] - c1.own[1], >, 0);
+
+  fixture_tear_down (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1220,6 +1426,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
   g_test_add_func ("/conference/srtp", test_conference_srtp);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
+  g_test_add_func ("/conference/shared-opus", test_conference_shared_opus);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);
   g_test_add_func ("/conference/leave-rejoin", test_conference_leave_rejoin);

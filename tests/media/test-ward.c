@@ -6,6 +6,7 @@
 #include "test-ward.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct _TestWard {
   gint64 last_audio_us;
   gint64 max_video_gap_us;
   gint64 max_audio_gap_us;
+  GArray *audio_rtp;       /* TestRtpHeader, as received */
 };
 
 GSocket *
@@ -134,6 +136,40 @@ on_video_sample (GstAppSink *sink,
   g_mutex_unlock (&ward->lock);
 
   return GST_FLOW_OK;
+}
+
+static GstPadProbeReturn
+audio_rtp_probe (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  TestWard *ward = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  TestRtpHeader header;
+
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  header.seq = gst_rtp_buffer_get_seq (&rtp);
+  header.timestamp = gst_rtp_buffer_get_timestamp (&rtp);
+  header.ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+
+  g_mutex_lock (&ward->lock);
+  g_array_append_val (ward->audio_rtp, header);
+  g_mutex_unlock (&ward->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+GArray *
+test_ward_take_audio_rtp (TestWard *ward)
+{
+  GArray *headers;
+
+  g_mutex_lock (&ward->lock);
+  headers = ward->audio_rtp;
+  ward->audio_rtp = g_array_new (FALSE, FALSE, sizeof (TestRtpHeader));
+  g_mutex_unlock (&ward->lock);
+  return headers;
 }
 
 static GstElement *
@@ -269,6 +305,7 @@ ward_new (const char *id,
   ward->colour = argb_colour;
   ward->volume = 0.3;
   g_mutex_init (&ward->lock);
+  ward->audio_rtp = g_array_new (FALSE, FALSE, sizeof (TestRtpHeader));
 
   ward->audio_socket = test_bind_even_port (&ward->audio_port);
   ward->video_socket = test_bind_even_port (&ward->video_port);
@@ -300,6 +337,11 @@ ward_new (const char *id,
   asrc = get_by_name (ward->rx, "asrc");
   vsrc = get_by_name (ward->rx, "vsrc");
   g_object_set (asrc, "socket", ward->audio_socket, "close-socket", FALSE, NULL);
+  if (!srtp) {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (asrc, "src");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, audio_rtp_probe, ward, NULL);
+  }
   g_object_set (vsrc, "socket", ward->video_socket, "close-socket", FALSE, NULL);
   asink = get_by_name (ward->rx, "asink");
   vsink = get_by_name (ward->rx, "vsink");
@@ -339,6 +381,7 @@ test_ward_free (TestWard *ward)
   if (ward->last_frame != NULL)
     gst_sample_unref (ward->last_frame);
   g_mutex_clear (&ward->lock);
+  g_array_unref (ward->audio_rtp);
   g_clear_pointer (&ward->srtp_send_key, g_bytes_unref);
   g_clear_pointer (&ward->srtp_recv_key, g_bytes_unref);
   g_free (ward->audio_codec);

@@ -64,6 +64,17 @@ guint test_ward_get_audio (TestWard *ward,
                            guint     n_samples);
 guint64 test_ward_get_audio_samples_total (TestWard *ward);
 
+/* The RTP header of one audio packet the ward received, in arrival order. */
+typedef struct {
+  guint16 seq;
+  guint32 timestamp;
+  guint32 ssrc;
+} TestRtpHeader;
+
+/* The audio RTP headers received since the last call (or the start),
+ * element-type TestRtpHeader; the ward starts a new list. */
+GArray *test_ward_take_audio_rtp (TestWard *ward);
+
 /* Received video: the latest decoded frame (RGB, owned by caller, NULL if
  * none yet) and the number of frames so far. */
 GstSample *test_ward_get_last_frame (TestWard *ward);
