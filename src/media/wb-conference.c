@@ -81,6 +81,7 @@ struct _WbConference {
   guint keyframe_count;
 
   GSource *tick;
+  GSource *latency_source;         /* pending recalculation, see schedule_latency() */
   GPtrArray *slots;                /* Slot*, in join order = tile order */
   char *presenter_id;
   char *speaker_id;
@@ -96,6 +97,7 @@ struct _WbConference {
   guint64 video_encodes;           /* guarded by counters_lock */
   guint64 mixer_deadline_misses;   /* guarded by counters_lock */
   GstClockTime mixer_latency;      /* guarded by counters_lock; NONE: not known yet */
+  GstClockTime video_latency;      /* main context; NONE: not known yet */
   guint64 audio_encodes_of_gone;   /* encodes of wards that left; main context only */
 };
 
@@ -427,26 +429,71 @@ mixer_deadline_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* The mixer's total latency (inputs and its own), asked on the main
- * context now and then: a latency query from the streaming thread would
- * cost a walk upstream per block. */
-static void
-update_mixer_latency (WbConference *self)
+/* The live latency of what @element's "src" sends, or NONE. */
+static GstClockTime
+query_src_latency (GstElement *element)
 {
   g_autoptr (GstQuery) query = gst_query_new_latency ();
   g_autoptr (GstPad) src = NULL;
   gboolean live;
   GstClockTime min, max;
 
-  if (self->mixer == NULL)
-    return;
-  src = gst_element_get_static_pad (self->mixer, "src");
+  if (element == NULL)
+    return GST_CLOCK_TIME_NONE;
+  src = gst_element_get_static_pad (element, "src");
   if (!gst_pad_query (src, query))
-    return;
+    return GST_CLOCK_TIME_NONE;
   gst_query_parse_latency (query, &live, &min, &max);
+  return live ? min : GST_CLOCK_TIME_NONE;
+}
+
+/*
+ * Latency changes (a ward's jitter buffer and decoders at join, a codec
+ * renegotiating) are posted as LATENCY messages, a few per ward.  Each
+ * recalculation asks every sink, so they are gathered: one recalculation
+ * a little after the first message of a burst.  Then the mixer and the
+ * compositor are asked once (each walks its N inputs) and the wards' input
+ * pads learn the result (wb_participant_set_upstream_latency()), instead of
+ * each of the N wards' senders walking the N inputs again.
+ */
+static gboolean
+recalculate_latency (gpointer user_data)
+{
+  WbConference *self = user_data;
+  GstClockTime audio, video;
+
+  g_clear_pointer (&self->latency_source, g_source_unref);
+  if (self->ended)
+    return G_SOURCE_REMOVE;
+
+  gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+  audio = query_src_latency (self->mixer);
+  video = query_src_latency (self->compositor);
+  GST_DEBUG ("conference %s: latency audio %" GST_TIME_FORMAT " video %" GST_TIME_FORMAT,
+             self->id, GST_TIME_ARGS (audio), GST_TIME_ARGS (video));
+
   g_mutex_lock (&self->counters_lock);
-  self->mixer_latency = live ? min : GST_CLOCK_TIME_NONE;
+  self->mixer_latency = audio;
   g_mutex_unlock (&self->counters_lock);
+  self->video_latency = video;
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    wb_participant_set_upstream_latency (slot->participant, audio, video);
+  }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_latency (WbConference *self)
+{
+  if (self->latency_source != NULL || self->ended)
+    return;
+  self->latency_source = g_timeout_source_new (WB_CONFERENCE_LATENCY_GATHER_MS);
+  g_source_set_callback (self->latency_source, recalculate_latency, self, NULL);
+  g_source_set_name (self->latency_source, "wb-conference-latency");
+  g_source_attach (self->latency_source, self->context);
 }
 
 void
@@ -478,7 +525,6 @@ on_tick (gpointer user_data)
 
   ensure_pacer (self->compositor, &self->comp_pacer);
   ensure_pacer (self->mixer, &self->mix_pacer);
-  update_mixer_latency (self);
   gboolean overlay_changed = FALSE;
   g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
 
@@ -616,7 +662,7 @@ on_bus_message (GstBus     *bus,
 
     case GST_MESSAGE_LATENCY:
       /* A ward joined with its own jitter buffer and decoder latency. */
-      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      schedule_latency (self);
       break;
 
     default:
@@ -883,6 +929,7 @@ wb_conference_new (const WbConfig *config,
   g_source_set_callback (self->tick, on_tick, self, NULL);
   g_source_set_name (self->tick, "wb-conference-tick");
   g_source_attach (self->tick, self->context);
+  schedule_latency (self);
 
   update_overlay (self);
   GST_INFO ("conference %s started: %ux%u@%u, layout %s", id, config->width,
@@ -979,6 +1026,32 @@ link_ghost (GstElement  *bin,
   return TRUE;
 }
 
+/*
+ * How a ward's picture is scaled down to its tile: every tile of every
+ * frame, the largest cost of compositing.  Bilinear filtering, without
+ * dithering, is what a downscaled talking head needs; the default (cubic,
+ * dithered) costs several times more for no visible gain at tile size.
+ */
+static const GstStructure *
+tile_converter_config (void)
+{
+  static GstStructure *config;
+
+  if (g_once_init_enter (&config)) {
+    GstStructure *s = gst_structure_new ("GstVideoConverter",
+        GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
+        GST_VIDEO_RESAMPLER_METHOD_LINEAR,
+        GST_VIDEO_CONVERTER_OPT_CHROMA_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
+        GST_VIDEO_RESAMPLER_METHOD_LINEAR,
+        GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
+        GST_VIDEO_DITHER_NONE,
+        NULL);
+
+    g_once_init_leave (&config, s);
+  }
+  return config;
+}
+
 /* Wires the ward's bin into the running pipeline (see slot_free() for the
  * reverse).  The bin's outputs are linked while it is still stopped, it is
  * started, and only then is it fed, so no element ever pushes into a
@@ -999,6 +1072,7 @@ slot_plug (WbConference  *self,
   refuse_allocation_queries (slot->comp_pad);
   g_object_set (slot->comp_pad, "zorder", 1 + self->slots->len, "alpha", 0.0, NULL);
   gst_util_set_object_arg (G_OBJECT (slot->comp_pad), "sizing-policy", "keep-aspect-ratio");
+  g_object_set (slot->comp_pad, "converter-config", tile_converter_config (), NULL);
   if (!link_ghost (bin, "video_src", slot->comp_pad, TRUE, error))
     return FALSE;
 
@@ -1174,6 +1248,15 @@ wb_conference_add_endpoint (WbConference            *self,
   g_ptr_array_add (self->slots, slot);
   apply_layout (self);
   request_keyframe (self);
+  {
+    GstClockTime audio;
+
+    g_mutex_lock (&self->counters_lock);
+    audio = self->mixer_latency;
+    g_mutex_unlock (&self->counters_lock);
+    wb_participant_set_upstream_latency (participant, audio, self->video_latency);
+  }
+  schedule_latency (self);
 
   GST_INFO ("conference %s: %s joined from %s, hub ports %u-%u, sending to %u/%u",
             self->id, endpoint->id, remote_address, base_port, base_port + 3,
@@ -1499,6 +1582,10 @@ wb_conference_end (WbConference *self)
     g_source_destroy (self->tick);
     g_clear_pointer (&self->tick, g_source_unref);
   }
+  if (self->latency_source != NULL) {
+    g_source_destroy (self->latency_source);
+    g_clear_pointer (&self->latency_source, g_source_unref);
+  }
 
   while (self->slots->len > 0) {
     Slot *slot = g_ptr_array_steal_index (self->slots, self->slots->len - 1);
@@ -1584,5 +1671,6 @@ wb_conference_init (WbConference *self)
   g_mutex_init (&self->overlay_lock);
   g_mutex_init (&self->counters_lock);
   self->mixer_latency = GST_CLOCK_TIME_NONE;
+  self->video_latency = GST_CLOCK_TIME_NONE;
   self->slots = g_ptr_array_new ();
 }

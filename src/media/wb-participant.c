@@ -40,6 +40,10 @@ struct _WbParticipant {
   GstElement *audio_depay;    /* borrowed from bin */
   GstElement *video_depay;    /* borrowed from bin */
 
+  /* Answers to LATENCY queries at the audio (0) and video (1) inputs; owned
+   * by those pads, so valid while the bin is. */
+  struct _LatencyAnswer *latency_answers[2];
+
   GMutex stats_lock;          /* guards the counters below (streaming threads) */
   guint64 audio_packets;
   guint64 audio_encodes;      /* frames out of this ward's audio encoder */
@@ -262,16 +266,67 @@ firewall_chain_list (GstPad        *pad,
   return firewall_result (pad, gst_proxy_pad_chain_list_default (pad, parent, list));
 }
 
+/*
+ * A LATENCY query from one of the ward's senders would otherwise travel up
+ * through the tee or the mixer into every other ward's receive path: each
+ * of the N senders asking about N inputs, N² pad walks per latency
+ * recalculation, on the main loop.  The ward's senders do not sync to the
+ * clock, so the answer only feeds the pipeline's bookkeeping: the ghost
+ * pads answer it with the upstream latency the conference last measured
+ * once (wb_participant_set_upstream_latency()).
+ */
+typedef struct _LatencyAnswer {
+  GMutex lock;
+  GstClockTime min;           /* guarded by lock */
+  GstPadQueryFunction chain_up;
+} LatencyAnswer;
+
 static void
-add_firewalled_ghost (GstElement *bin,
-                      GstElement *element,
-                      const char *pad_name,
-                      const char *ghost_name)
+latency_answer_free (gpointer data)
 {
-  GstPad *ghost = add_ghost (bin, element, pad_name, ghost_name);
+  LatencyAnswer *answer = data;
+
+  g_mutex_clear (&answer->lock);
+  g_free (answer);
+}
+
+static gboolean
+answer_latency_query (GstPad    *pad,
+                      GstObject *parent,
+                      GstQuery  *query)
+{
+  LatencyAnswer *answer = pad->querydata;
+  GstClockTime min;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return answer->chain_up (pad, parent, query);
+
+  g_mutex_lock (&answer->lock);
+  min = answer->min;
+  g_mutex_unlock (&answer->lock);
+  gst_query_set_latency (query, TRUE, min, GST_CLOCK_TIME_NONE);
+  return TRUE;
+}
+
+static void
+add_firewalled_ghost (WbParticipant *self,
+                      GstElement    *element,
+                      const char    *pad_name,
+                      const char    *ghost_name,
+                      guint          media)
+{
+  GstPad *ghost = add_ghost (self->bin, element, pad_name, ghost_name);
+  g_autoptr (GstProxyPad) internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
+  LatencyAnswer *answer = g_new0 (LatencyAnswer, 1);
 
   gst_pad_set_chain_function (ghost, firewall_chain);
   gst_pad_set_chain_list_function (ghost, firewall_chain_list);
+
+  g_mutex_init (&answer->lock);
+  answer->chain_up = GST_PAD_QUERYFUNC (internal);
+  self->latency_answers[media] = answer;
+  gst_pad_set_query_function_full (GST_PAD (internal), answer_latency_query, answer,
+                                   latency_answer_free);
 }
 
 /* ---- probes ------------------------------------------------------------- */
@@ -646,7 +701,7 @@ build_send (WbParticipant  *self,
     gst_object_unref (enc);
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
   }
-  add_firewalled_ghost (self->bin, audio_first, "sink", "audio_sink");
+  add_firewalled_ghost (self, audio_first, "sink", "audio_sink", 0);
 
   if (!add_chain (GST_BIN (self->bin), video_tx, "video-tx", &video_first, &video_last, error))
     return FALSE;
@@ -656,7 +711,7 @@ build_send (WbParticipant  *self,
                 "max-size-buffers", 400,
                 "max-size-bytes", 0,
                 NULL);
-  add_firewalled_ghost (self->bin, video_first, "sink", "video_sink");
+  add_firewalled_ghost (self, video_first, "sink", "video_sink", 1);
 
   sinks[WB_SOCKET_AUDIO_RTP] = add_udpsink (self, WB_SOCKET_AUDIO_RTP, self->remote_audio_port, error);
   sinks[WB_SOCKET_AUDIO_RTCP] = add_udpsink (self, WB_SOCKET_AUDIO_RTCP, self->remote_audio_port + 1, error);
@@ -872,6 +927,28 @@ wb_participant_get_stats (WbParticipant      *self,
 
   add_session_stats (self, 0, out);
   add_session_stats (self, 1, out);
+}
+
+/* The latency of what feeds the ward's inputs (the mixer's src_K, the
+ * composite), for the answers of its input pads; see answer_latency_query(). */
+void
+wb_participant_set_upstream_latency (WbParticipant *self,
+                                     GstClockTime   audio,
+                                     GstClockTime   video)
+{
+  GstClockTime values[2] = { audio, video };
+
+  g_return_if_fail (WB_IS_PARTICIPANT (self));
+
+  for (guint i = 0; i < 2; i++) {
+    LatencyAnswer *answer = self->latency_answers[i];
+
+    if (answer == NULL || !GST_CLOCK_TIME_IS_VALID (values[i]))
+      continue;
+    g_mutex_lock (&answer->lock);
+    answer->min = values[i];
+    g_mutex_unlock (&answer->lock);
+  }
 }
 
 void

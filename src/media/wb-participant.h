@@ -113,4 +113,8 @@ void        wb_participant_get_last_seen (WbParticipant *self,
 /* Asks the ward for a keyframe (RTCP PLI through the video session). */
 void        wb_participant_request_keyframe (WbParticipant *self);
 
+void        wb_participant_set_upstream_latency (WbParticipant *self,
+                                                 GstClockTime   audio,
+                                                 GstClockTime   video);
+
 G_END_DECLS
