@@ -692,6 +692,26 @@ add_pacer (GstElement *aggregator)
   return pad;
 }
 
+/*
+ * The conference's own clock sources (the black background, the silent mix
+ * input) make each buffer at its start time, yet declare one buffer of
+ * latency like a capture device.  The aggregators wait for their slowest
+ * input's latency, so the background alone held every composite back by a
+ * frame (66 ms at 15 fps).  They answer what is true: no latency.
+ */
+static GstPadProbeReturn
+no_latency_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+  gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 static gboolean
 build_video (WbConference  *self,
              GError       **error)
@@ -783,6 +803,7 @@ build_video (WbConference  *self,
     g_autoptr (GstPad) src = gst_element_get_static_pad (bg_caps, "src");
 
     g_object_set (bg_pad, "zorder", 0, NULL);
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, no_latency_probe, NULL, NULL);
     if (GST_PAD_LINK_FAILED (gst_pad_link (src, bg_pad))) {
       g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
                    "cannot link the background to the compositor");
@@ -838,6 +859,8 @@ build_audio (WbConference  *self,
     return FALSE;
   silence_pad = gst_element_request_pad_simple (self->mixer, "sink_%u");
   silence_src = gst_element_get_static_pad (silence_caps, "src");
+  gst_pad_add_probe (silence_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, no_latency_probe, NULL,
+                     NULL);
   if (silence_pad == NULL || GST_PAD_LINK_FAILED (gst_pad_link (silence_src, silence_pad))) {
     g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
                  "cannot link the silent clock input to the mixer");

@@ -529,6 +529,38 @@ on_request_rtcp_encoder (GstElement *rtpbin,
   return request_encoder (user_data, session, "rtcp");
 }
 
+/*
+ * With in-band FEC, opusdec decodes each packet when the next one arrives
+ * (a lost packet is rebuilt from its successor): one packet of delay,
+ * WB_OPUS_PTIME_MS with the boxes' packets (longer packets are late by the
+ * difference, within the mixer's slack up to 60 ms packets).  It declares the longest possible
+ * Opus packet instead, 120 ms, and the mixer would wait that long for every
+ * ward.  The decoder's LATENCY answer is upstream's plus one packet.
+ */
+static GstPadProbeReturn
+fec_latency_probe (GstPad          *pad,
+                   GstPadProbeInfo *info,
+                   gpointer         user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  g_autoptr (GstPad) sink = NULL;
+  gboolean live;
+  GstClockTime min, max;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+
+  sink = gst_element_get_static_pad (GST_PAD_PARENT (pad), "sink");
+  if (sink == NULL || !gst_pad_peer_query (sink, query))
+    return GST_PAD_PROBE_OK;   /* let the decoder answer */
+  gst_query_parse_latency (query, &live, &min, &max);
+  min += WB_OPUS_PTIME_MS * GST_MSECOND;
+  if (GST_CLOCK_TIME_IS_VALID (max))
+    max += WB_OPUS_PTIME_MS * GST_MSECOND;
+  gst_query_set_latency (query, live, min, max);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 /* ---- construction ------------------------------------------------------- */
 
 static gboolean
@@ -599,8 +631,10 @@ build_receive (WbParticipant  *self,
   g_object_set (audio_last, "caps", mix_caps, NULL);
   if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
     GstElement *dec = gst_bin_get_by_name (GST_BIN (self->bin), "audio-rx-1-opusdec");
+    g_autoptr (GstPad) dec_src = gst_element_get_static_pad (dec, "src");
 
     g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+    gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, fec_latency_probe, NULL, NULL);
     gst_object_unref (dec);
   }
   add_ghost (self->bin, audio_last, "src", "audio_src");
@@ -695,7 +729,7 @@ build_send (WbParticipant  *self,
     enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
     g_object_set (enc,
                   "bitrate", (gint) (audio_bitrate_kbps * 1000),
-                  "frame-size", 20,
+                  "frame-size", WB_OPUS_PTIME_MS,
                   "inband-fec", TRUE,
                   NULL);
     gst_object_unref (enc);

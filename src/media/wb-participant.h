@@ -32,6 +32,10 @@ G_BEGIN_DECLS
 #define WB_MIX_CHANNELS 1
 #define WB_MIX_CAPS     "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
 
+/* Opus packet duration the hub sends and expects from the boxes (their
+ * agents encode 20 ms frames too). */
+#define WB_OPUS_PTIME_MS 20
+
 /* RTP payload types on the wire (DESIGN.md §2). */
 #define WB_PT_OPUS 111
 #define WB_PT_PCMA 8
