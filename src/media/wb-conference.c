@@ -16,6 +16,7 @@
  */
 #include "media/wb-conference.h"
 
+#include <gst/app/app.h>
 #include <gst/video/video.h>
 #include <errno.h>
 #include <stdio.h>
@@ -73,6 +74,9 @@ struct _WbConference {
   GstElement *video_tee;
   GstElement *mixer;               /* NULL when mixminus is missing */
   GstElement *snapshot_sink;
+  GstElement *background;          /* appsrc of the canvas behind the tiles */
+  GstVideoInfo canvas_info;
+  char *canvas_key;                /* the slates the canvas shows, see update_canvas() */
   GstElement *h264_tee;            /* the encoded composite, for the recorder */
   GstElement *full_mix_tee;        /* the full mix, for the recorder; NULL without mixer */
   WbRecorder *recorder;            /* NULL unless recording */
@@ -229,6 +233,36 @@ index_of (WbConference *self,
 
 /* ---- layout and overlay ------------------------------------------------- */
 
+/* A new canvas behind the tiles when the set of slates changed. */
+static void
+update_canvas (WbConference      *self,
+               const WbTileLabel *labels,
+               guint              n_labels)
+{
+  g_autoptr (GString) key = g_string_new ("");
+  GstBuffer *canvas;
+
+  if (self->background == NULL)
+    return;
+  for (guint i = 0; i < n_labels; i++) {
+    const WbTileRect *r = &labels[i].rect;
+
+    if (labels[i].signal_lost && r->visible)
+      g_string_append_printf (key, "%d,%d,%d,%d;", r->x, r->y, r->width, r->height);
+  }
+  if (g_strcmp0 (key->str, self->canvas_key) == 0)
+    return;
+
+  canvas = wb_tile_overlay_render_canvas (labels, n_labels, &self->canvas_info);
+  if (canvas == NULL) {
+    GST_WARNING ("conference %s: cannot render the canvas", self->id);
+    return;
+  }
+  g_free (self->canvas_key);
+  self->canvas_key = g_string_free (g_steal_pointer (&key), FALSE);
+  gst_app_src_push_buffer (GST_APP_SRC (self->background), canvas);
+}
+
 static void
 update_overlay (WbConference *self)
 {
@@ -244,6 +278,7 @@ update_overlay (WbConference *self)
   }
 
   comp = wb_tile_overlay_render (labels, self->slots->len);
+  update_canvas (self, labels, self->slots->len);
 
   g_mutex_lock (&self->overlay_lock);
   if (self->overlay != NULL)
@@ -290,7 +325,8 @@ apply_layout (WbConference *self)
                   "ypos", t->y,
                   "width", MAX (t->width, 1),
                   "height", MAX (t->height, 1),
-                  "alpha", t->visible ? 1.0 : 0.0,
+                  /* A ward without video shows the slate of the canvas. */
+                  "alpha", t->visible && !slot->signal_lost ? 1.0 : 0.0,
                   NULL);
   }
 
@@ -552,7 +588,7 @@ on_tick (gpointer user_data)
   }
 
   if (overlay_changed)
-    update_overlay (self);
+    apply_layout (self);
   update_speaker (self, now);
 
   /* Signal handlers may change the conference: emit last, by id. */
@@ -717,13 +753,14 @@ build_video (WbConference  *self,
              GError       **error)
 {
   const WbConfig *c = self->config;
-  GstElement *bg, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
+  GstElement *bg_freeze, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
       *h264_caps, *pay, *snap_queue;
   g_autoptr (GstCaps) raw = NULL;
   g_autoptr (GstCaps) h264 = NULL;
   g_autoptr (GstPad) bg_pad = NULL;
 
-  if (!(bg = add_element (self, "videotestsrc", "background", error)) ||
+  if (!(self->background = add_element (self, "appsrc", "background", error)) ||
+      !(bg_freeze = add_element (self, "imagefreeze", "background-freeze", error)) ||
       !(bg_caps = add_element (self, "capsfilter", "background-caps", error)) ||
       !(self->compositor = add_element (self, "compositor", "compositor", error)) ||
       !(canvas_caps = add_element (self, "capsfilter", "canvas-caps", error)) ||
@@ -747,10 +784,19 @@ build_video (WbConference  *self,
                              "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
                              NULL);
 
-  /* A live black background drives the canvas at the frame rate even when
-   * no ward sends. */
-  g_object_set (bg, "is-live", TRUE, NULL);
-  gst_util_set_object_arg (G_OBJECT (bg), "pattern", "black");
+  /* The canvas behind the tiles (black, with the slates of the wards whose
+   * video is lost: update_canvas()), repeated live at the frame rate, drives
+   * the composite even when no ward sends.  Each new canvas replaces it. */
+  gst_video_info_from_caps (&self->canvas_info, raw);
+  {
+    g_autoptr (GstCaps) still = gst_caps_copy (raw);
+
+    gst_caps_set_simple (still, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
+    g_object_set (self->background, "caps", still, "format", GST_FORMAT_TIME,
+                  "is-live", TRUE, "max-buffers", (guint64) 2, "leaky-type", 2 /* downstream */,
+                  NULL);
+  }
+  g_object_set (bg_freeze, "is-live", TRUE, "allow-replace", TRUE, NULL);
   g_object_set (bg_caps, "caps", raw, NULL);
   g_object_set (canvas_caps, "caps", raw, NULL);
   gst_util_set_object_arg (G_OBJECT (self->compositor), "background", "black");
@@ -792,7 +838,7 @@ build_video (WbConference  *self,
   g_object_set (self->snapshot_sink, "sync", FALSE, "async", FALSE,
                 "enable-last-sample", TRUE, NULL);
 
-  if (!link_many (error, bg, bg_caps, NULL) ||
+  if (!link_many (error, self->background, bg_freeze, bg_caps, NULL) ||
       !link_many (error, self->compositor, canvas_caps, overlay, raw_tee, enc_queue,
                   self->encoder, h264_caps, self->h264_tee, pay, self->video_tee, NULL) ||
       !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
@@ -1638,7 +1684,7 @@ wb_conference_dispose (GObject *object)
     gst_clear_object (&self->mix_pacer);
     self->h264_tee = self->full_mix_tee = NULL;
     self->compositor = self->encoder = self->video_tee = NULL;
-    self->mixer = self->snapshot_sink = NULL;
+    self->mixer = self->snapshot_sink = self->background = NULL;
     g_clear_pointer (&self->pipeline, gst_object_unref);
   }
 
@@ -1662,6 +1708,7 @@ wb_conference_finalize (GObject *object)
   g_free (self->speaker_id);
   g_free (self->id);
   g_free (self->title);
+  g_free (self->canvas_key);
 
   G_OBJECT_CLASS (wb_conference_parent_class)->finalize (object);
 }
