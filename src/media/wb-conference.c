@@ -24,6 +24,7 @@
  */
 #include "media/wb-conference.h"
 
+#include <gst/app/app.h>
 #include <gst/video/video.h>
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +85,9 @@ struct _WbConference {
   GstElement *video_tee;
   GstElement *mixer;               /* NULL when mixminus is missing */
   GstElement *snapshot_sink;
+  GstElement *background;          /* appsrc of the canvas behind the tiles */
+  GstVideoInfo canvas_info;
+  char *canvas_key;                /* the slates the canvas shows, see update_canvas() */
   GstElement *h264_tee;            /* the encoded composite, for the recorder */
   GstElement *full_mix_tee;        /* the full mix, for the recorder; NULL without mixer */
   GstElement *shared_opus_tee;     /* the full mix in Opus, for the wards; NULL without mixer */
@@ -93,6 +97,7 @@ struct _WbConference {
   guint keyframe_count;
 
   GSource *tick;
+  GSource *latency_source;         /* pending recalculation, see schedule_latency() */
   GPtrArray *slots;                /* Slot*, in join order = tile order */
   char *presenter_id;
   char *speaker_id;
@@ -109,6 +114,7 @@ struct _WbConference {
   guint64 mixer_deadline_misses;   /* guarded by counters_lock */
   guint64 shared_audio_encodes;    /* guarded by counters_lock: the full mix's Opus frames */
   GstClockTime mixer_latency;      /* guarded by counters_lock; NONE: not known yet */
+  GstClockTime video_latency;      /* main context; NONE: not known yet */
   guint64 audio_encodes_of_gone;   /* encodes of wards that left; main context only */
 };
 
@@ -240,6 +246,36 @@ index_of (WbConference *self,
 
 /* ---- layout and overlay ------------------------------------------------- */
 
+/* A new canvas behind the tiles when the set of slates changed. */
+static void
+update_canvas (WbConference      *self,
+               const WbTileLabel *labels,
+               guint              n_labels)
+{
+  g_autoptr (GString) key = g_string_new ("");
+  GstBuffer *canvas;
+
+  if (self->background == NULL)
+    return;
+  for (guint i = 0; i < n_labels; i++) {
+    const WbTileRect *r = &labels[i].rect;
+
+    if (labels[i].signal_lost && r->visible)
+      g_string_append_printf (key, "%d,%d,%d,%d;", r->x, r->y, r->width, r->height);
+  }
+  if (g_strcmp0 (key->str, self->canvas_key) == 0)
+    return;
+
+  canvas = wb_tile_overlay_render_canvas (labels, n_labels, &self->canvas_info);
+  if (canvas == NULL) {
+    GST_WARNING ("conference %s: cannot render the canvas", self->id);
+    return;
+  }
+  g_free (self->canvas_key);
+  self->canvas_key = g_string_free (g_steal_pointer (&key), FALSE);
+  gst_app_src_push_buffer (GST_APP_SRC (self->background), canvas);
+}
+
 static void
 update_overlay (WbConference *self)
 {
@@ -255,6 +291,7 @@ update_overlay (WbConference *self)
   }
 
   comp = wb_tile_overlay_render (labels, self->slots->len);
+  update_canvas (self, labels, self->slots->len);
 
   g_mutex_lock (&self->overlay_lock);
   if (self->overlay != NULL)
@@ -301,7 +338,8 @@ apply_layout (WbConference *self)
                   "ypos", t->y,
                   "width", MAX (t->width, 1),
                   "height", MAX (t->height, 1),
-                  "alpha", t->visible ? 1.0 : 0.0,
+                  /* A ward without video shows the slate of the canvas. */
+                  "alpha", t->visible && !slot->signal_lost ? 1.0 : 0.0,
                   NULL);
   }
 
@@ -440,26 +478,71 @@ mixer_deadline_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* The mixer's total latency (inputs and its own), asked on the main
- * context now and then: a latency query from the streaming thread would
- * cost a walk upstream per block. */
-static void
-update_mixer_latency (WbConference *self)
+/* The live latency of what @element's "src" sends, or NONE. */
+static GstClockTime
+query_src_latency (GstElement *element)
 {
   g_autoptr (GstQuery) query = gst_query_new_latency ();
   g_autoptr (GstPad) src = NULL;
   gboolean live;
   GstClockTime min, max;
 
-  if (self->mixer == NULL)
-    return;
-  src = gst_element_get_static_pad (self->mixer, "src");
+  if (element == NULL)
+    return GST_CLOCK_TIME_NONE;
+  src = gst_element_get_static_pad (element, "src");
   if (!gst_pad_query (src, query))
-    return;
+    return GST_CLOCK_TIME_NONE;
   gst_query_parse_latency (query, &live, &min, &max);
+  return live ? min : GST_CLOCK_TIME_NONE;
+}
+
+/*
+ * Latency changes (a ward's jitter buffer and decoders at join, a codec
+ * renegotiating) are posted as LATENCY messages, a few per ward.  Each
+ * recalculation asks every sink, so they are gathered: one recalculation
+ * a little after the first message of a burst.  Then the mixer and the
+ * compositor are asked once (each walks its N inputs) and the wards' input
+ * pads learn the result (wb_participant_set_upstream_latency()), instead of
+ * each of the N wards' senders walking the N inputs again.
+ */
+static gboolean
+recalculate_latency (gpointer user_data)
+{
+  WbConference *self = user_data;
+  GstClockTime audio, video;
+
+  g_clear_pointer (&self->latency_source, g_source_unref);
+  if (self->ended)
+    return G_SOURCE_REMOVE;
+
+  gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+  audio = query_src_latency (self->mixer);
+  video = query_src_latency (self->compositor);
+  GST_DEBUG ("conference %s: latency audio %" GST_TIME_FORMAT " video %" GST_TIME_FORMAT,
+             self->id, GST_TIME_ARGS (audio), GST_TIME_ARGS (video));
+
   g_mutex_lock (&self->counters_lock);
-  self->mixer_latency = live ? min : GST_CLOCK_TIME_NONE;
+  self->mixer_latency = audio;
   g_mutex_unlock (&self->counters_lock);
+  self->video_latency = video;
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    wb_participant_set_upstream_latency (slot->participant, audio, video);
+  }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_latency (WbConference *self)
+{
+  if (self->latency_source != NULL || self->ended)
+    return;
+  self->latency_source = g_timeout_source_new (WB_CONFERENCE_LATENCY_GATHER_MS);
+  g_source_set_callback (self->latency_source, recalculate_latency, self, NULL);
+  g_source_set_name (self->latency_source, "wb-conference-latency");
+  g_source_attach (self->latency_source, self->context);
 }
 
 void
@@ -515,7 +598,6 @@ on_tick (gpointer user_data)
 
   ensure_pacer (self->compositor, &self->comp_pacer);
   ensure_pacer (self->mixer, &self->mix_pacer);
-  update_mixer_latency (self);
   gboolean overlay_changed = FALSE;
   g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
 
@@ -543,7 +625,7 @@ on_tick (gpointer user_data)
   }
 
   if (overlay_changed)
-    update_overlay (self);
+    apply_layout (self);
   update_speaker (self, now);
 
   /* Signal handlers may change the conference: emit last, by id. */
@@ -653,7 +735,7 @@ on_bus_message (GstBus     *bus,
 
     case GST_MESSAGE_LATENCY:
       /* A ward joined with its own jitter buffer and decoder latency. */
-      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      schedule_latency (self);
       break;
 
     default:
@@ -683,18 +765,39 @@ add_pacer (GstElement *aggregator)
   return pad;
 }
 
+/*
+ * The conference's own clock sources (the black background, the silent mix
+ * input) make each buffer at its start time, yet declare one buffer of
+ * latency like a capture device.  The aggregators wait for their slowest
+ * input's latency, so the background alone held every composite back by a
+ * frame (66 ms at 15 fps).  They answer what is true: no latency.
+ */
+static GstPadProbeReturn
+no_latency_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+  gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 static gboolean
 build_video (WbConference  *self,
              GError       **error)
 {
   const WbConfig *c = self->config;
-  GstElement *bg, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
+  GstElement *bg_freeze, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
       *h264_caps, *pay, *snap_queue;
   g_autoptr (GstCaps) raw = NULL;
   g_autoptr (GstCaps) h264 = NULL;
   g_autoptr (GstPad) bg_pad = NULL;
 
-  if (!(bg = add_element (self, "videotestsrc", "background", error)) ||
+  if (!(self->background = add_element (self, "appsrc", "background", error)) ||
+      !(bg_freeze = add_element (self, "imagefreeze", "background-freeze", error)) ||
       !(bg_caps = add_element (self, "capsfilter", "background-caps", error)) ||
       !(self->compositor = add_element (self, "compositor", "compositor", error)) ||
       !(canvas_caps = add_element (self, "capsfilter", "canvas-caps", error)) ||
@@ -718,10 +821,19 @@ build_video (WbConference  *self,
                              "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
                              NULL);
 
-  /* A live black background drives the canvas at the frame rate even when
-   * no ward sends. */
-  g_object_set (bg, "is-live", TRUE, NULL);
-  gst_util_set_object_arg (G_OBJECT (bg), "pattern", "black");
+  /* The canvas behind the tiles (black, with the slates of the wards whose
+   * video is lost: update_canvas()), repeated live at the frame rate, drives
+   * the composite even when no ward sends.  Each new canvas replaces it. */
+  gst_video_info_from_caps (&self->canvas_info, raw);
+  {
+    g_autoptr (GstCaps) still = gst_caps_copy (raw);
+
+    gst_caps_set_simple (still, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
+    g_object_set (self->background, "caps", still, "format", GST_FORMAT_TIME,
+                  "is-live", TRUE, "max-buffers", (guint64) 2, "leaky-type", 2 /* downstream */,
+                  NULL);
+  }
+  g_object_set (bg_freeze, "is-live", TRUE, "allow-replace", TRUE, NULL);
   g_object_set (bg_caps, "caps", raw, NULL);
   g_object_set (canvas_caps, "caps", raw, NULL);
   gst_util_set_object_arg (G_OBJECT (self->compositor), "background", "black");
@@ -763,7 +875,7 @@ build_video (WbConference  *self,
   g_object_set (self->snapshot_sink, "sync", FALSE, "async", FALSE,
                 "enable-last-sample", TRUE, NULL);
 
-  if (!link_many (error, bg, bg_caps, NULL) ||
+  if (!link_many (error, self->background, bg_freeze, bg_caps, NULL) ||
       !link_many (error, self->compositor, canvas_caps, overlay, raw_tee, enc_queue,
                   self->encoder, h264_caps, self->h264_tee, pay, self->video_tee, NULL) ||
       !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
@@ -774,6 +886,7 @@ build_video (WbConference  *self,
     g_autoptr (GstPad) src = gst_element_get_static_pad (bg_caps, "src");
 
     g_object_set (bg_pad, "zorder", 0, NULL);
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, no_latency_probe, NULL, NULL);
     if (GST_PAD_LINK_FAILED (gst_pad_link (src, bg_pad))) {
       g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
                    "cannot link the background to the compositor");
@@ -796,6 +909,10 @@ build_shared_opus (WbConference  *self,
   GstElement *queue, *enc;
   g_autoptr (GstPad) encoded = NULL;
 
+  /* The wards match packets to mix blocks one for one (wb-participant.c):
+   * an Opus packet lasts one block of mixminus, 20 ms. */
+  G_STATIC_ASSERT (WB_OPUS_PTIME_MS == 20);
+
   if (!(queue = add_element (self, "queue", "shared-opus-queue", error)) ||
       !(enc = add_element (self, "opusenc", "shared-opusenc", error)) ||
       !(self->shared_opus_tee = add_element (self, "tee", "shared-opus-tee", error)))
@@ -805,7 +922,7 @@ build_shared_opus (WbConference  *self,
                 "max-size-time", (guint64) 0, NULL);
   g_object_set (enc,
                 "bitrate", (gint) (self->config->audio_bitrate_kbps * 1000),
-                "frame-size", 20,
+                "frame-size", WB_OPUS_PTIME_MS,
                 "inband-fec", TRUE,
                 NULL);
   g_object_set (self->shared_opus_tee, "allow-not-linked", TRUE, NULL);
@@ -860,6 +977,8 @@ build_audio (WbConference  *self,
     return FALSE;
   silence_pad = gst_element_request_pad_simple (self->mixer, "sink_%u");
   silence_src = gst_element_get_static_pad (silence_caps, "src");
+  gst_pad_add_probe (silence_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, no_latency_probe, NULL,
+                     NULL);
   if (silence_pad == NULL || GST_PAD_LINK_FAILED (gst_pad_link (silence_src, silence_pad))) {
     g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
                  "cannot link the silent clock input to the mixer");
@@ -952,6 +1071,7 @@ wb_conference_new (const WbConfig *config,
   g_source_set_callback (self->tick, on_tick, self, NULL);
   g_source_set_name (self->tick, "wb-conference-tick");
   g_source_attach (self->tick, self->context);
+  schedule_latency (self);
 
   update_overlay (self);
   GST_INFO ("conference %s started: %ux%u@%u, layout %s", id, config->width,
@@ -1057,6 +1177,32 @@ link_ghost (GstElement  *bin,
   return TRUE;
 }
 
+/*
+ * How a ward's picture is scaled down to its tile: every tile of every
+ * frame, the largest cost of compositing.  Bilinear filtering, without
+ * dithering, is what a downscaled talking head needs; the default (cubic,
+ * dithered) costs several times more for no visible gain at tile size.
+ */
+static const GstStructure *
+tile_converter_config (void)
+{
+  static GstStructure *config;
+
+  if (g_once_init_enter (&config)) {
+    GstStructure *s = gst_structure_new ("GstVideoConverter",
+        GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
+        GST_VIDEO_RESAMPLER_METHOD_LINEAR,
+        GST_VIDEO_CONVERTER_OPT_CHROMA_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
+        GST_VIDEO_RESAMPLER_METHOD_LINEAR,
+        GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
+        GST_VIDEO_DITHER_NONE,
+        NULL);
+
+    g_once_init_leave (&config, s);
+  }
+  return config;
+}
+
 /* Wires the ward's bin into the running pipeline (see slot_free() for the
  * reverse).  The bin's outputs are linked while it is still stopped, it is
  * started, and only then is it fed, so no element ever pushes into a
@@ -1077,6 +1223,7 @@ slot_plug (WbConference  *self,
   refuse_allocation_queries (slot->comp_pad);
   g_object_set (slot->comp_pad, "zorder", 1 + self->slots->len, "alpha", 0.0, NULL);
   gst_util_set_object_arg (G_OBJECT (slot->comp_pad), "sizing-policy", "keep-aspect-ratio");
+  g_object_set (slot->comp_pad, "converter-config", tile_converter_config (), NULL);
   if (!link_ghost (bin, "video_src", slot->comp_pad, TRUE, error))
     return FALSE;
 
@@ -1261,6 +1408,15 @@ wb_conference_add_endpoint (WbConference            *self,
   g_ptr_array_add (self->slots, slot);
   apply_layout (self);
   request_keyframe (self);
+  {
+    GstClockTime audio;
+
+    g_mutex_lock (&self->counters_lock);
+    audio = self->mixer_latency;
+    g_mutex_unlock (&self->counters_lock);
+    wb_participant_set_upstream_latency (participant, audio, self->video_latency);
+  }
+  schedule_latency (self);
 
   GST_INFO ("conference %s: %s joined from %s, hub ports %u-%u, sending to %u/%u",
             self->id, endpoint->id, remote_address, base_port, base_port + 3,
@@ -1586,6 +1742,10 @@ wb_conference_end (WbConference *self)
     g_source_destroy (self->tick);
     g_clear_pointer (&self->tick, g_source_unref);
   }
+  if (self->latency_source != NULL) {
+    g_source_destroy (self->latency_source);
+    g_clear_pointer (&self->latency_source, g_source_unref);
+  }
 
   while (self->slots->len > 0) {
     Slot *slot = g_ptr_array_steal_index (self->slots, self->slots->len - 1);
@@ -1615,7 +1775,7 @@ wb_conference_dispose (GObject *object)
     gst_clear_object (&self->mix_pacer);
     self->h264_tee = self->full_mix_tee = self->shared_opus_tee = NULL;
     self->compositor = self->encoder = self->video_tee = NULL;
-    self->mixer = self->snapshot_sink = NULL;
+    self->mixer = self->snapshot_sink = self->background = NULL;
     g_clear_pointer (&self->pipeline, gst_object_unref);
   }
 
@@ -1639,6 +1799,7 @@ wb_conference_finalize (GObject *object)
   g_free (self->speaker_id);
   g_free (self->id);
   g_free (self->title);
+  g_free (self->canvas_key);
 
   G_OBJECT_CLASS (wb_conference_parent_class)->finalize (object);
 }
@@ -1671,5 +1832,6 @@ wb_conference_init (WbConference *self)
   g_mutex_init (&self->overlay_lock);
   g_mutex_init (&self->counters_lock);
   self->mixer_latency = GST_CLOCK_TIME_NONE;
+  self->video_latency = GST_CLOCK_TIME_NONE;
   self->slots = g_ptr_array_new ();
 }

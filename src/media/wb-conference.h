@@ -59,6 +59,8 @@ typedef enum {
  * gaps of a box whose frames come late on a loaded link or machine. */
 #define WB_CONFERENCE_STALL_MS        1500
 #define WB_CONFERENCE_TICK_MS         250
+/* LATENCY messages gathered this long before one recalculation. */
+#define WB_CONFERENCE_LATENCY_GATHER_MS 100
 /* The speaker layout keeps a new active speaker at least this long. */
 #define WB_CONFERENCE_SPEAKER_HOLD_MS 2000
 /* At most one keyframe per this interval, however many wards ask. */

@@ -66,6 +66,10 @@ struct _WbParticipant {
   GstElement *audio_depay;    /* borrowed from bin */
   GstElement *video_depay;    /* borrowed from bin */
 
+  /* Answers to LATENCY queries at the audio (0), video (1) and shared
+   * audio (2) inputs; owned by those pads, so valid while the bin is. */
+  struct _LatencyAnswer *latency_answers[3];
+
   /* Shared Opus routing, Opus wards only (see the top of this file).
    * route_lock guards route[], route_count and route_expect; route_cond
    * is signalled when route_expect moves.  Block serials start at 1: block
@@ -300,16 +304,67 @@ firewall_chain_list (GstPad        *pad,
   return firewall_result (pad, gst_proxy_pad_chain_list_default (pad, parent, list));
 }
 
+/*
+ * A LATENCY query from one of the ward's senders would otherwise travel up
+ * through the tee or the mixer into every other ward's receive path: each
+ * of the N senders asking about N inputs, N² pad walks per latency
+ * recalculation, on the main loop.  The ward's senders do not sync to the
+ * clock, so the answer only feeds the pipeline's bookkeeping: the ghost
+ * pads answer it with the upstream latency the conference last measured
+ * once (wb_participant_set_upstream_latency()).
+ */
+typedef struct _LatencyAnswer {
+  GMutex lock;
+  GstClockTime min;           /* guarded by lock */
+  GstPadQueryFunction chain_up;
+} LatencyAnswer;
+
 static void
-add_firewalled_ghost (GstElement *bin,
-                      GstElement *element,
-                      const char *pad_name,
-                      const char *ghost_name)
+latency_answer_free (gpointer data)
 {
-  GstPad *ghost = add_ghost (bin, element, pad_name, ghost_name);
+  LatencyAnswer *answer = data;
+
+  g_mutex_clear (&answer->lock);
+  g_free (answer);
+}
+
+static gboolean
+answer_latency_query (GstPad    *pad,
+                      GstObject *parent,
+                      GstQuery  *query)
+{
+  LatencyAnswer *answer = pad->querydata;
+  GstClockTime min;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return answer->chain_up (pad, parent, query);
+
+  g_mutex_lock (&answer->lock);
+  min = answer->min;
+  g_mutex_unlock (&answer->lock);
+  gst_query_set_latency (query, TRUE, min, GST_CLOCK_TIME_NONE);
+  return TRUE;
+}
+
+static void
+add_firewalled_ghost (WbParticipant *self,
+                      GstElement    *element,
+                      const char    *pad_name,
+                      const char    *ghost_name,
+                      guint          media)
+{
+  GstPad *ghost = add_ghost (self->bin, element, pad_name, ghost_name);
+  g_autoptr (GstProxyPad) internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
+  LatencyAnswer *answer = g_new0 (LatencyAnswer, 1);
 
   gst_pad_set_chain_function (ghost, firewall_chain);
   gst_pad_set_chain_list_function (ghost, firewall_chain_list);
+
+  g_mutex_init (&answer->lock);
+  answer->chain_up = GST_PAD_QUERYFUNC (internal);
+  self->latency_answers[media] = answer;
+  gst_pad_set_query_function_full (GST_PAD (internal), answer_latency_query, answer,
+                                   latency_answer_free);
 }
 
 /* ---- probes ------------------------------------------------------------- */
@@ -510,6 +565,38 @@ on_request_rtcp_encoder (GstElement *rtpbin,
                          gpointer    user_data)
 {
   return request_encoder (user_data, session, "rtcp");
+}
+
+/*
+ * With in-band FEC, opusdec decodes each packet when the next one arrives
+ * (a lost packet is rebuilt from its successor): one packet of delay,
+ * WB_OPUS_PTIME_MS with the boxes' packets (longer packets are late by the
+ * difference, within the mixer's slack up to 60 ms packets).  It declares the longest possible
+ * Opus packet instead, 120 ms, and the mixer would wait that long for every
+ * ward.  The decoder's LATENCY answer is upstream's plus one packet.
+ */
+static GstPadProbeReturn
+fec_latency_probe (GstPad          *pad,
+                   GstPadProbeInfo *info,
+                   gpointer         user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  g_autoptr (GstPad) sink = NULL;
+  gboolean live;
+  GstClockTime min, max;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+
+  sink = gst_element_get_static_pad (GST_PAD_PARENT (pad), "sink");
+  if (sink == NULL || !gst_pad_peer_query (sink, query))
+    return GST_PAD_PROBE_OK;   /* let the decoder answer */
+  gst_query_parse_latency (query, &live, &min, &max);
+  min += WB_OPUS_PTIME_MS * GST_MSECOND;
+  if (GST_CLOCK_TIME_IS_VALID (max))
+    max += WB_OPUS_PTIME_MS * GST_MSECOND;
+  gst_query_set_latency (query, live, min, max);
+  return GST_PAD_PROBE_HANDLED;
 }
 
 /* ---- shared Opus routing ----------------------------------------------- */
@@ -748,8 +835,10 @@ build_receive (WbParticipant  *self,
   g_object_set (audio_last, "caps", mix_caps, NULL);
   if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
     GstElement *dec = gst_bin_get_by_name (GST_BIN (self->bin), "audio-rx-1-opusdec");
+    g_autoptr (GstPad) dec_src = gst_element_get_static_pad (dec, "src");
 
     g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
+    gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, fec_latency_probe, NULL, NULL);
     gst_object_unref (dec);
   }
   add_ghost (self->bin, audio_last, "src", "audio_src");
@@ -817,7 +906,7 @@ build_shared_input (WbParticipant  *self,
   gst_bin_add (GST_BIN (self->bin), queue);
   if (!link_pads (queue, "src", funnel, "sink_%u", error))
     return FALSE;
-  add_firewalled_ghost (self->bin, queue, "sink", "audio_shared_sink");
+  add_firewalled_ghost (self, queue, "sink", "audio_shared_sink", 2);
   self->audio_sink = gst_element_get_static_pad (self->bin, "audio_sink");
   gst_object_unref (self->audio_sink);   /* borrowed: the bin keeps it */
 
@@ -892,13 +981,13 @@ build_send (WbParticipant  *self,
     enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
     g_object_set (enc,
                   "bitrate", (gint) (audio_bitrate_kbps * 1000),
-                  "frame-size", 20,
+                  "frame-size", WB_OPUS_PTIME_MS,
                   "inband-fec", TRUE,
                   NULL);
     gst_object_unref (enc);
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
   }
-  add_firewalled_ghost (self->bin, audio_first, "sink", "audio_sink");
+  add_firewalled_ghost (self, audio_first, "sink", "audio_sink", 0);
   if (self->audio_codec == WB_AUDIO_CODEC_OPUS && !build_shared_input (self, error))
     return FALSE;
 
@@ -910,7 +999,7 @@ build_send (WbParticipant  *self,
                 "max-size-buffers", 400,
                 "max-size-bytes", 0,
                 NULL);
-  add_firewalled_ghost (self->bin, video_first, "sink", "video_sink");
+  add_firewalled_ghost (self, video_first, "sink", "video_sink", 1);
 
   sinks[WB_SOCKET_AUDIO_RTP] = add_udpsink (self, WB_SOCKET_AUDIO_RTP, self->remote_audio_port, error);
   sinks[WB_SOCKET_AUDIO_RTCP] = add_udpsink (self, WB_SOCKET_AUDIO_RTCP, self->remote_audio_port + 1, error);
@@ -1126,6 +1215,29 @@ wb_participant_get_stats (WbParticipant      *self,
 
   add_session_stats (self, 0, out);
   add_session_stats (self, 1, out);
+}
+
+/* The latency of what feeds the ward's inputs (the mixer's src_K, the
+ * composite), for the answers of its input pads; see answer_latency_query(). */
+void
+wb_participant_set_upstream_latency (WbParticipant *self,
+                                     GstClockTime   audio,
+                                     GstClockTime   video)
+{
+  /* The shared Opus input is the mixer's full mix, encoded. */
+  GstClockTime values[3] = { audio, video, audio };
+
+  g_return_if_fail (WB_IS_PARTICIPANT (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+    LatencyAnswer *answer = self->latency_answers[i];
+
+    if (answer == NULL || !GST_CLOCK_TIME_IS_VALID (values[i]))
+      continue;
+    g_mutex_lock (&answer->lock);
+    answer->min = values[i];
+    g_mutex_unlock (&answer->lock);
+  }
 }
 
 void

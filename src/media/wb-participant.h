@@ -46,6 +46,10 @@ G_BEGIN_DECLS
 #define WB_MIX_CHANNELS 1
 #define WB_MIX_CAPS     "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
 
+/* Opus packet duration the hub sends and expects from the boxes (their
+ * agents encode 20 ms frames too). */
+#define WB_OPUS_PTIME_MS 20
+
 /* RTP payload types on the wire (DESIGN.md §2). */
 #define WB_PT_OPUS 111
 #define WB_PT_PCMA 8
@@ -140,5 +144,9 @@ gboolean    wb_participant_route_mix_block (WbParticipant *self,
 
 /* Asks the ward for a keyframe (RTCP PLI through the video session). */
 void        wb_participant_request_keyframe (WbParticipant *self);
+
+void        wb_participant_set_upstream_latency (WbParticipant *self,
+                                                 GstClockTime   audio,
+                                                 GstClockTime   video);
 
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * WbTileOverlay: name bands and signal-lost slates rendered with
- * Pango/Cairo into overlay rectangles (see wb-tile-overlay.h).
+ * WbTileOverlay: name bands rendered with Pango/Cairo into overlay
+ * rectangles, and the canvas behind the tiles with the signal-lost slates
+ * (see wb-tile-overlay.h).
  */
 #include "media/wb-tile-overlay.h"
 
@@ -75,41 +76,100 @@ rectangle_from_surface (cairo_surface_t *surface,
                                               GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
 }
 
+/* The name band at the foot of the tile: translucent black, white text. */
 static GstVideoOverlayRectangle *
-render_tile (const WbTileLabel *label)
+render_band (const WbTileLabel *label)
 {
   const WbTileRect *r = &label->rect;
   int band_h = wb_tile_overlay_band_height (r->height);
-  int surface_h = label->signal_lost ? r->height : band_h;
-  int surface_y = label->signal_lost ? r->y : r->y + r->height - band_h;
   cairo_surface_t *surface;
   cairo_t *cr;
   GstVideoOverlayRectangle *rect;
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, r->width, surface_h);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, r->width, band_h);
   cr = cairo_create (surface);
 
-  if (label->signal_lost) {
+  cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.6);
+  cairo_paint (cr);
+  if (label->name != NULL)
+    draw_text (cr, label->name, FALSE, 0, 0, r->width, band_h, band_h * 2 / 3);
+
+  cairo_destroy (cr);
+  rect = rectangle_from_surface (surface, r->x, r->y + r->height - band_h);
+  cairo_surface_destroy (surface);
+
+  return rect;
+}
+
+GstBuffer *
+wb_tile_overlay_render_canvas (const WbTileLabel  *labels,
+                               guint               n_labels,
+                               const GstVideoInfo *info)
+{
+  int width = GST_VIDEO_INFO_WIDTH (info);
+  int height = GST_VIDEO_INFO_HEIGHT (info);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (surface);
+  GstVideoInfo argb;
+  GstVideoFrame in_frame, out_frame;
+  GstVideoConverter *convert;
+  g_autoptr (GstBuffer) in = NULL;
+  GstBuffer *out;
+
+  cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
+  cairo_paint (cr);
+  for (guint i = 0; i < n_labels; i++) {
+    const WbTileRect *r = &labels[i].rect;
+
+    if (!labels[i].signal_lost || !r->visible || r->width <= 0 || r->height <= 0)
+      continue;
+    cairo_save (cr);
+    cairo_translate (cr, r->x, r->y);
+    cairo_rectangle (cr, 0, 0, r->width, r->height);
+    cairo_clip (cr);
     cairo_set_source_rgb (cr, WB_TILE_SLATE_R / 255.0, WB_TILE_SLATE_G / 255.0,
                           WB_TILE_SLATE_B / 255.0);
     cairo_paint (cr);
     draw_text (cr, WB_TILE_SLATE_TEXT, TRUE, 0, r->height * 3 / 8, r->width,
                r->height / 4, MAX (r->height / 8, 6));
+    cairo_restore (cr);
   }
-
-  /* The name band, translucent black under white text. */
-  cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.6);
-  cairo_rectangle (cr, 0, surface_h - band_h, r->width, band_h);
-  cairo_fill (cr);
-  if (label->name != NULL)
-    draw_text (cr, label->name, FALSE, 0, surface_h - band_h, r->width, band_h,
-               band_h * 2 / 3);
-
   cairo_destroy (cr);
-  rect = rectangle_from_surface (surface, r->x, surface_y);
-  cairo_surface_destroy (surface);
+  cairo_surface_flush (surface);
 
-  return rect;
+  /* Opaque everywhere, so premultiplied ARGB is plain ARGB. */
+  gst_video_info_set_format (&argb, GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB,
+                             (guint) width, (guint) height);
+  argb.stride[0] = cairo_image_surface_get_stride (surface);
+  argb.fps_n = GST_VIDEO_INFO_FPS_N (info);
+  argb.fps_d = GST_VIDEO_INFO_FPS_D (info);
+  argb.par_n = GST_VIDEO_INFO_PAR_N (info);
+  argb.par_d = GST_VIDEO_INFO_PAR_D (info);
+  in = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
+                                    cairo_image_surface_get_data (surface),
+                                    (gsize) argb.stride[0] * height, 0,
+                                    (gsize) argb.stride[0] * height,
+                                    surface, (GDestroyNotify) cairo_surface_destroy);
+
+  out = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  convert = gst_video_converter_new (&argb, (GstVideoInfo *) info, NULL);
+  if (!gst_video_frame_map (&in_frame, &argb, in, GST_MAP_READ)) {
+    gst_video_converter_free (convert);
+    gst_buffer_unref (out);
+    return NULL;
+  }
+  if (!gst_video_frame_map (&out_frame, (GstVideoInfo *) info, out, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&in_frame);
+    gst_video_converter_free (convert);
+    gst_buffer_unref (out);
+    return NULL;
+  }
+  gst_video_converter_frame (convert, &in_frame, &out_frame);
+  gst_video_frame_unmap (&out_frame);
+  gst_video_frame_unmap (&in_frame);
+  gst_video_converter_free (convert);
+
+  return out;
 }
 
 GstVideoOverlayComposition *
@@ -125,7 +185,7 @@ wb_tile_overlay_render (const WbTileLabel *labels,
     if (!r->visible || r->width <= 0 || r->height <= 0)
       continue;
 
-    rect = render_tile (&labels[i]);
+    rect = render_band (&labels[i]);
     if (comp == NULL)
       comp = gst_video_overlay_composition_new (rect);
     else

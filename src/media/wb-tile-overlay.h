@@ -31,14 +31,23 @@ G_BEGIN_DECLS
 typedef struct {
   WbTileRect  rect;           /* from wb_layout_compute(); invisible tiles are skipped */
   const char *name;           /* UTF-8, shown on the label band */
-  gboolean    signal_lost;    /* TRUE: draw the slate over the whole tile */
+  gboolean    signal_lost;    /* TRUE: the canvas has the slate in this tile */
 } WbTileLabel;
 
 /* Height in pixels of the name band of a tile @tile_height high. */
 int wb_tile_overlay_band_height (int tile_height);
 
-/* Renders @n_labels tiles; returns NULL when there is nothing to draw. */
+/* Renders the name bands of @n_labels tiles, to blend over every
+ * composite; returns NULL when there is nothing to draw. */
 GstVideoOverlayComposition *wb_tile_overlay_render (const WbTileLabel *labels,
                                                     guint              n_labels);
+
+/* Renders the canvas behind the tiles, a frame in @info's format and size:
+ * black, with the slate (colour and WB_TILE_SLATE_TEXT) in the tiles whose
+ * signal is lost.  It changes only when a slate or the layout does, so the
+ * compositor copies it instead of blending slates into every frame. */
+GstBuffer *wb_tile_overlay_render_canvas (const WbTileLabel  *labels,
+                                          guint               n_labels,
+                                          const GstVideoInfo *info);
 
 G_END_DECLS

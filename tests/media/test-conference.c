@@ -378,6 +378,43 @@ ward02_hears_only_880 (gpointer data)
 
 /* ---- tests -------------------------------------------------------------- */
 
+static GstClockTime
+src_latency (GstElement *pipeline,
+             const char *name)
+{
+  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  g_autoptr (GstPad) src = gst_element_get_static_pad (element, "src");
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  gboolean live = FALSE;
+  GstClockTime min = GST_CLOCK_TIME_NONE;
+
+  g_assert_true (gst_pad_query (src, query));
+  gst_query_parse_latency (query, &live, &min, NULL);
+  g_assert_true (live);
+  return min;
+}
+
+/*
+ * What the mixer and the compositor wait for, from the test config
+ * (jitter-ms=40, 10 fps): the wards' jitter buffer, the processing slack,
+ * one output block (20 ms of audio, one frame of video), and for Opus one
+ * packet that opusdec holds for in-band FEC.  Neither the conference's own
+ * clock sources (one buffer each) nor opusdec's declared worst case
+ * (120 ms) may add to it.
+ */
+static void
+assert_latencies (Fixture *f)
+{
+  GstElement *pipeline = wb_conference_get_pipeline (f->conf);
+  GstClockTime jitter = 40 * GST_MSECOND;
+  GstClockTime slack = 50 * GST_MSECOND;
+
+  if (wb_conference_has_audio_mixer (f->conf))
+    g_assert_cmpuint (src_latency (pipeline, "mixer"), ==,
+                      jitter + WB_OPUS_PTIME_MS * GST_MSECOND + slack + 20 * GST_MSECOND);
+  g_assert_cmpuint (src_latency (pipeline, "compositor"), ==, jitter + slack + GST_SECOND / 10);
+}
+
 static void
 test_conference_three_wards (void)
 {
@@ -411,6 +448,8 @@ test_conference_three_wards (void)
       g_assert_cmpint (r->media.last_video_us, >, 0);
     }
   }
+
+  assert_latencies (&f);
 
   if (wb_conference_has_audio_mixer (f.conf)) {
     assert_mix_minus (&f);

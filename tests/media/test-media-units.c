@@ -272,15 +272,42 @@ test_tile_overlay (void)
     }
   }
   g_assert_cmpuint (bright_in_band, >, 20);
-  /* Tile 2: the slate colour in its upper left. */
+  /* Tile 2, signal lost: the overlay leaves its picture area alone (the
+   * slate is on the canvas behind the tiles). */
   px = PIXEL (170, 5);
-  g_assert_cmpint (px[0], ==, WB_TILE_SLATE_R);
-  g_assert_cmpint (px[1], ==, WB_TILE_SLATE_G);
-  g_assert_cmpint (px[2], ==, WB_TILE_SLATE_B);
+  g_assert_cmpint (px[0], ==, 0x80);
+  g_assert_cmpint (px[1], ==, 0x80);
+  g_assert_cmpint (px[2], ==, 0x80);
 
-#undef PIXEL
   gst_video_frame_unmap (&frame);
   gst_video_overlay_composition_unref (comp);
+
+  /* The canvas: black, the slate colour and its white text in tile 2. */
+  {
+    g_autoptr (GstBuffer) canvas = wb_tile_overlay_render_canvas (labels, 2, &info);
+    guint bright_in_slate = 0;
+
+    g_assert_nonnull (canvas);
+    g_assert_true (gst_video_frame_map (&frame, &info, canvas, GST_MAP_READ));
+    px = PIXEL (20, 10);
+    g_assert_cmpint (px[0], ==, 0);
+    g_assert_cmpint (px[1], ==, 0);
+    g_assert_cmpint (px[2], ==, 0);
+    px = PIXEL (170, 5);
+    g_assert_cmpint (px[0], ==, WB_TILE_SLATE_R);
+    g_assert_cmpint (px[1], ==, WB_TILE_SLATE_G);
+    g_assert_cmpint (px[2], ==, WB_TILE_SLATE_B);
+    for (int x = 160; x < 320; x++) {
+      for (int y = 0; y < 90; y++) {
+        if (PIXEL (x, y)[0] > 0xc0)
+          bright_in_slate++;
+      }
+    }
+    g_assert_cmpuint (bright_in_slate, >, 20);
+    gst_video_frame_unmap (&frame);
+  }
+
+#undef PIXEL
 
   /* Nothing visible, nothing drawn. */
   labels[0].rect.visible = FALSE;
