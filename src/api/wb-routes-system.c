@@ -147,7 +147,7 @@ append_conference_metrics (WbRequest *request, GString *out)
     const char *help;
   } names[] = {
     { "wardbridge_conference_participants", "gauge", "Wards in the conference." },
-    { "wardbridge_conference_audio_encodes_total", "counter", "Audio frames encoded for the wards' mixes (every ward has its own encoder)." },
+    { "wardbridge_conference_audio_encodes_total", "counter", "Audio frames encoded for the wards' mixes: each talking ward's own mix-minus, plus one shared Opus encode of the full mix that every silent Opus ward is sent (G.711 wards encode their own)." },
     { "wardbridge_conference_video_encodes_total", "counter", "Video frames encoded." },
     { "wardbridge_conference_mixer_deadline_misses_total", "counter", "Mixer periods that missed their deadline." },
   };
