@@ -9,14 +9,11 @@
  *       tee (raw) ▶ queue ▶ fakesink (last sample: snapshots)
  *   participant audio_src ▶ mixminus.sink_K ; mixminus.src_K ▶ participant audio_sink
  *   mixminus.src (full mix) ▶ tee ▶ queue ▶ fakesink
- *       tee ▶ queue ▶ opusenc ▶ tee "shared-opus-tee" ▶ participant audio_shared_sink ...
+ *       tee ▶ WbSharedOpus (one Opus encode) ▶ participant audio_shared_sink ...
  *
- * Opus encodes per 20 ms = talkers + 1 (DESIGN.md §2): a probe on each
- * Opus ward's src_K tells the ward which blocks are the full mix
- * (wb_participant_route_mix_block()); it sends the shared encode's packets
- * of those blocks instead of encoding them again.  mixminus pushes src_K
- * before "src", so a ward knows a block is shared before its shared packet
- * can exist.
+ * Opus encodes per 20 ms = talkers + 1 (DESIGN.md §2): an Opus ward sends
+ * the shared encode's packets of the blocks where its mix-minus is the
+ * full mix (wb-shared-opus.h).
  *
  * Threads: GStreamer streaming threads only touch the overlay composition
  * (under overlay_lock) and the participants' own locked counters.  All
@@ -31,6 +28,7 @@
 
 #include "media/wb-port-allocator.h"
 #include "media/wb-recorder.h"
+#include "media/wb-shared-opus.h"
 #include "media/wb-tile-overlay.h"
 
 GST_DEBUG_CATEGORY_STATIC (wb_conference_debug);
@@ -53,9 +51,7 @@ typedef struct {
   WbParticipant *participant;      /* owned */
   GstPad *comp_pad;                /* compositor request pad, owned ref */
   GstPad *tee_pad;                 /* video RTP tee request pad, owned ref */
-  GstPad *shared_pad;              /* shared Opus tee request pad, owned ref; NULL if none */
-  GstPad *mix_src;                 /* the ward's mixminus src_K, owned ref; NULL without mixer */
-  gulong route_probe;              /* on mix_src; 0 if none */
+  WbSharedOpusTap *shared_tap;     /* Opus wards with a mixer; else NULL */
   GstPad *mix_pad;                 /* mixminus request pad, owned ref; NULL without mixer */
   GstElement *audio_drain;         /* fakesink for the ward's audio without mixer */
   WbParticipantState state;
@@ -90,7 +86,7 @@ struct _WbConference {
   char *canvas_key;                /* the slates the canvas shows, see update_canvas() */
   GstElement *h264_tee;            /* the encoded composite, for the recorder */
   GstElement *full_mix_tee;        /* the full mix, for the recorder; NULL without mixer */
-  GstElement *shared_opus_tee;     /* the full mix in Opus, for the wards; NULL without mixer */
+  WbSharedOpus *shared_opus;       /* the full mix in Opus, for the wards; NULL without mixer */
   WbRecorder *recorder;            /* NULL unless recording */
   GstPad *comp_pacer;              /* idle request pads, see add_pacer(); owned refs */
   GstPad *mix_pacer;
@@ -112,7 +108,6 @@ struct _WbConference {
   GMutex counters_lock;
   guint64 video_encodes;           /* guarded by counters_lock */
   guint64 mixer_deadline_misses;   /* guarded by counters_lock */
-  guint64 shared_audio_encodes;    /* guarded by counters_lock: the full mix's Opus frames */
   GstClockTime mixer_latency;      /* guarded by counters_lock; NONE: not known yet */
   GstClockTime video_latency;      /* main context; NONE: not known yet */
   guint64 audio_encodes_of_gone;   /* encodes of wards that left; main context only */
@@ -560,34 +555,12 @@ wb_conference_get_counters (WbConference *self, WbConferenceCounters *out)
     wb_participant_get_stats (slot->participant, &stats);
     out->audio_encodes += stats.audio_encodes;
   }
+  if (self->shared_opus != NULL)
+    out->audio_encodes += wb_shared_opus_get_encodes (self->shared_opus);
   g_mutex_lock (&self->counters_lock);
-  out->audio_encodes += self->shared_audio_encodes;
   out->video_encodes = self->video_encodes;
   out->mixer_deadline_misses = self->mixer_deadline_misses;
   g_mutex_unlock (&self->counters_lock);
-}
-
-static GstPadProbeReturn
-shared_encode_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  WbConference *self = user_data;
-
-  g_mutex_lock (&self->counters_lock);
-  self->shared_audio_encodes++;
-  g_mutex_unlock (&self->counters_lock);
-  return GST_PAD_PROBE_OK;
-}
-
-/* Mixer thread, on an Opus ward's src_K: mixminus says, during the push,
- * whether this block is the full mix (gstmixminus.h). */
-static GstPadProbeReturn
-mix_route_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  gboolean shared = FALSE;
-
-  g_object_get (pad, "shares-full-mix", &shared, NULL);
-  return wb_participant_route_mix_block (user_data, GST_PAD_PROBE_INFO_BUFFER (info), shared)
-      ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
 static gboolean
@@ -897,41 +870,6 @@ build_video (WbConference  *self,
   return TRUE;
 }
 
-/*
- * The one Opus encode of the full mix, with the wards' encoder settings,
- * whose packets every Opus ward whose own input is not in the mix sends.
- * Its queue leaks, so a slow encode never holds up the mixer.
- */
-static gboolean
-build_shared_opus (WbConference  *self,
-                   GError       **error)
-{
-  GstElement *queue, *enc;
-  g_autoptr (GstPad) encoded = NULL;
-
-  /* The wards match packets to mix blocks one for one (wb-participant.c):
-   * an Opus packet lasts one block of mixminus, 20 ms. */
-  G_STATIC_ASSERT (WB_OPUS_PTIME_MS == 20);
-
-  if (!(queue = add_element (self, "queue", "shared-opus-queue", error)) ||
-      !(enc = add_element (self, "opusenc", "shared-opusenc", error)) ||
-      !(self->shared_opus_tee = add_element (self, "tee", "shared-opus-tee", error)))
-    return FALSE;
-
-  g_object_set (queue, "leaky", 1, "max-size-buffers", 10, "max-size-bytes", 0,
-                "max-size-time", (guint64) 0, NULL);
-  g_object_set (enc,
-                "bitrate", (gint) (self->config->audio_bitrate_kbps * 1000),
-                "frame-size", WB_OPUS_PTIME_MS,
-                "inband-fec", TRUE,
-                NULL);
-  g_object_set (self->shared_opus_tee, "allow-not-linked", TRUE, NULL);
-  encoded = gst_element_get_static_pad (enc, "src");
-  gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, shared_encode_probe, self, NULL);
-
-  return link_many (error, self->full_mix_tee, queue, enc, self->shared_opus_tee, NULL);
-}
-
 static gboolean
 build_audio (WbConference  *self,
              GError       **error)
@@ -989,8 +927,12 @@ build_audio (WbConference  *self,
                 "max-size-time", (guint64) 0, NULL);
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
 
-  return link_many (error, self->mixer, self->full_mix_tee, queue, sink, NULL) &&
-      build_shared_opus (self, error);
+  if (!link_many (error, self->mixer, self->full_mix_tee, queue, sink, NULL))
+    return FALSE;
+
+  self->shared_opus = wb_shared_opus_new (GST_BIN (self->pipeline), self->full_mix_tee,
+                                          self->config->audio_bitrate_kbps, error);
+  return self->shared_opus != NULL;
 }
 
 static gboolean
@@ -1125,15 +1067,10 @@ slot_free (WbConference *self,
     gst_element_release_request_pad (self->video_tee, slot->tee_pad);
     gst_clear_object (&slot->tee_pad);
   }
-  if (slot->shared_pad != NULL) {
-    gst_element_release_request_pad (self->shared_opus_tee, slot->shared_pad);
-    gst_clear_object (&slot->shared_pad);
+  if (slot->shared_tap != NULL) {
+    wb_shared_opus_unplug (self->shared_opus, slot->shared_tap);
+    slot->shared_tap = NULL;
   }
-  if (slot->route_probe != 0) {
-    gst_pad_remove_probe (slot->mix_src, slot->route_probe);
-    slot->route_probe = 0;
-  }
-  gst_clear_object (&slot->mix_src);
   if (slot->mix_pad != NULL) {
     gst_element_release_request_pad (self->mixer, slot->mix_pad);
     gst_clear_object (&slot->mix_pad);
@@ -1277,12 +1214,15 @@ slot_plug (WbConference  *self,
   /* Now feed it: its mix-minus (and an Opus ward the shared encode of the
    * full mix, told block by block which one to send) and the composite. */
   if (mix_src != NULL && wb_participant_get_audio_codec (slot->participant) == WB_AUDIO_CODEC_OPUS) {
-    slot->mix_src = gst_object_ref (mix_src);
-    slot->route_probe = gst_pad_add_probe (mix_src, GST_PAD_PROBE_TYPE_BUFFER, mix_route_probe,
-                                           g_object_ref (slot->participant), g_object_unref);
-    slot->shared_pad = gst_element_request_pad_simple (self->shared_opus_tee, "src_%u");
-    if (!link_ghost (bin, "audio_shared_sink", slot->shared_pad, FALSE, error))
+    g_autoptr (GError) local_error = NULL;
+
+    slot->shared_tap = wb_shared_opus_plug (self->shared_opus, slot->participant, mix_src,
+                                            &local_error);
+    if (slot->shared_tap == NULL) {
+      g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED, "%s",
+                   local_error->message);
       return FALSE;
+    }
   }
   if (mix_src != NULL && !link_ghost (bin, "audio_sink", mix_src, FALSE, error))
     return FALSE;
@@ -1773,10 +1713,12 @@ wb_conference_dispose (GObject *object)
     g_clear_pointer (&self->recorder, wb_recorder_free);
     gst_clear_object (&self->comp_pacer);
     gst_clear_object (&self->mix_pacer);
-    self->h264_tee = self->full_mix_tee = self->shared_opus_tee = NULL;
+    self->h264_tee = self->full_mix_tee = NULL;
     self->compositor = self->encoder = self->video_tee = NULL;
     self->mixer = self->snapshot_sink = self->background = NULL;
     g_clear_pointer (&self->pipeline, gst_object_unref);
+    /* Stopped: no streaming thread counts its encodes any more. */
+    g_clear_pointer (&self->shared_opus, wb_shared_opus_free);
   }
 
   G_OBJECT_CLASS (wb_conference_parent_class)->dispose (object);

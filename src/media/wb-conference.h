@@ -178,7 +178,9 @@ GstElement *wb_conference_get_pipeline (WbConference *self);
 
 /* Counters since the conference started, for /metrics. */
 typedef struct {
-  guint64 audio_encodes;           /* audio frames encoded, all wards, left ones included */
+  guint64 audio_encodes;           /* audio frames encoded: the wards' own encoders (left
+                                    * ones included) and the shared Opus encode of the
+                                    * full mix */
   guint64 video_encodes;           /* composite frames encoded */
   guint64 mixer_deadline_misses;   /* mix blocks handed on after their deadline */
 } WbConferenceCounters;

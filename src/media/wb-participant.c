@@ -895,7 +895,12 @@ build_shared_input (WbParticipant  *self,
 
   if (queue == NULL)
     return FALSE;
-  g_assert (funnel != NULL && enc != NULL && pay != NULL);
+  if (funnel == NULL || enc == NULL || pay == NULL) {
+    gst_object_unref (gst_object_ref_sink (queue));
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+                 "the Opus send chain has no funnel, encoder or payloader");
+    return FALSE;
+  }
   g_object_set (funnel, "forward-sticky-events", FALSE, NULL);
   g_object_set (queue,
                 "leaky", 1 /* upstream */,
