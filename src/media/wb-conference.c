@@ -1116,9 +1116,11 @@ link_ghost (GstElement  *bin,
 
 /*
  * How a ward's picture is scaled down to its tile: every tile of every
- * frame, the largest cost of compositing.  Bilinear filtering, without
- * dithering, is what a downscaled talking head needs; the default (cubic,
- * dithered) costs several times more for no visible gain at tile size.
+ * frame, the largest cost of compositing.  Two-tap bilinear filtering
+ * without dithering: a camera picture has little detail that aliases at a
+ * 3:1 reduction (360p into a 32-tile grid), and the default (cubic with as
+ * many taps as the ratio asks, dithered) cost 16 % of a core at 32 wards
+ * against 12 % for this (bench-hub --wards 32).
  */
 static const GstStructure *
 tile_converter_config (void)
@@ -1129,6 +1131,7 @@ tile_converter_config (void)
     GstStructure *s = gst_structure_new ("GstVideoConverter",
         GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
         GST_VIDEO_RESAMPLER_METHOD_LINEAR,
+        GST_VIDEO_CONVERTER_OPT_RESAMPLER_TAPS, G_TYPE_UINT, 2,
         GST_VIDEO_CONVERTER_OPT_CHROMA_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
         GST_VIDEO_RESAMPLER_METHOD_LINEAR,
         GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
