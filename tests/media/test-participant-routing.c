@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tests of a ward's shared Opus routing (src/media/wb-participant.c,
+ * wb_participant_route_mix_block()) with a real participant bin and no
+ * mixer: the test plays the mixer, pushing the ward's own mix-minus blocks
+ * into "audio_sink" and the packets of a shared Opus encode (made here
+ * with GstHarness) into "audio_shared_sink", and reads the RTP the bin
+ * sends to a UDP socket on 127.0.0.1.
+ *
+ * The push order is the mixer's worst case: a burst of own blocks and,
+ * right behind them, the shared packets of the blocks after them.  The
+ * shared packets reach their gate while the ward's own encoder is still
+ * busy: they must wait for it.
+ */
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/rtp.h>
+#include <math.h>
+#include <string.h>
+
+#include "media/wb-participant.h"
+#include "test-ward.h"
+
+#define BLOCK 960                       /* samples in 20 ms at 48 kHz */
+#define BLOCK_NS (20 * GST_MSECOND)
+#define N_BLOCKS 12
+#define BITRATE_KBPS 32
+
+/* Blocks 1-3 and 8-11 are the full mix, 4-7 the ward's own mix (block 0
+ * only starts the shared encoder: its first packet is short). */
+static gboolean
+block_is_shared (guint k)
+{
+  return k < 4 || k >= 8;
+}
+
+/* A block of @hz at 0.3 of full scale, continuous across blocks. */
+static GstBuffer *
+tone_block (guint k,
+            double hz)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, BLOCK * sizeof (gint16), NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  for (guint i = 0; i < BLOCK; i++) {
+    double t = (double) (k * BLOCK + i) / WB_MIX_RATE;
+
+    ((gint16 *) map.data)[i] = (gint16) lrint (0.3 * 32767 * sin (2 * G_PI * hz * t));
+  }
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = k * BLOCK_NS;
+  GST_BUFFER_DURATION (buffer) = BLOCK_NS;
+  return buffer;
+}
+
+/* A source pad standing for one of the mixer's outputs, linked to @ghost
+ * of @bin, with its stream-start, @caps and a time segment sent. */
+static GstPad *
+fake_source (GstElement *bin,
+             const char *ghost,
+             GstCaps    *caps)
+{
+  GstPad *src = gst_pad_new (ghost, GST_PAD_SRC);
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (bin, ghost);
+  GstSegment segment;
+
+  g_assert_nonnull (sink);
+  g_assert_true (gst_pad_set_active (src, TRUE));
+  g_assert_cmpint (gst_pad_link (src, sink), ==, GST_PAD_LINK_OK);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  g_assert_true (gst_pad_push_event (src, gst_event_new_stream_start (ghost)));
+  g_assert_true (gst_pad_push_event (src, gst_event_new_caps (caps)));
+  g_assert_true (gst_pad_push_event (src, gst_event_new_segment (&segment)));
+  return src;
+}
+
+typedef struct {
+  guint16 seq;
+  guint32 timestamp;
+  guint32 ssrc;
+  GBytes *payload;
+} Packet;
+
+static void
+packet_clear (gpointer data)
+{
+  g_bytes_unref (((Packet *) data)->payload);
+}
+
+/* Reads RTP from @socket until @n packets came or 10 s passed. */
+static GArray *
+receive_packets (GSocket *socket,
+                 guint    n)
+{
+  GArray *packets = g_array_new (FALSE, TRUE, sizeof (Packet));
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_array_set_clear_func (packets, packet_clear);
+  g_socket_set_blocking (socket, FALSE);
+  while (packets->len < n && g_get_monotonic_time () < deadline) {
+    g_autoptr (GError) error = NULL;
+    guint8 data[1500];
+    gssize size;
+
+    if (!g_socket_condition_timed_wait (socket, G_IO_IN, 100 * 1000, NULL, NULL))
+      continue;
+    size = g_socket_receive (socket, (gchar *) data, sizeof data, NULL, &error);
+    if (size > 0) {
+      g_autoptr (GstBuffer) buffer = gst_buffer_new_memdup (data, size);
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+      Packet p;
+
+      g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp));
+      p.seq = gst_rtp_buffer_get_seq (&rtp);
+      p.timestamp = gst_rtp_buffer_get_timestamp (&rtp);
+      p.ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+      p.payload = g_bytes_new (gst_rtp_buffer_get_payload (&rtp),
+                               gst_rtp_buffer_get_payload_len (&rtp));
+      gst_rtp_buffer_unmap (&rtp);
+      g_array_append_val (packets, p);
+    }
+  }
+  return packets;
+}
+
+static GBytes *
+buffer_bytes (GstBuffer *buffer)
+{
+  GstMapInfo map;
+  GBytes *bytes;
+
+  g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return bytes;
+}
+
+static void
+test_routing_burst (void)
+{
+  WbEndpointConfig endpoint = {
+    .id = (char *) "ward-01", .name = (char *) "Phường Cam Giá",
+    .audio_codec = WB_AUDIO_CODEC_OPUS, .video_codec = WB_VIDEO_CODEC_H264,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocket) rx = NULL;
+  g_autoptr (GSocket) video_rx = NULL;
+  GSocket *sockets[WB_N_SOCKETS];
+  guint audio_port, video_port;
+  g_autoptr (WbParticipant) participant = NULL;
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  GstHarness *shared_enc;
+  g_autoptr (GstCaps) raw_caps = gst_caps_from_string (WB_MIX_CAPS);
+  g_autoptr (GstCaps) opus_caps = NULL;
+  g_autoptr (GstPad) own_src = NULL;
+  g_autoptr (GstPad) shared_src = NULL;
+  g_autoptr (GArray) received = NULL;
+  GstBuffer *shared[N_BLOCKS] = { NULL, };
+  GstElement *bin;
+
+  /* The ward's box: where the bin sends. */
+  rx = test_bind_even_port (&audio_port);
+  video_rx = test_bind_even_port (&video_port);
+  for (guint i = 0; i < WB_N_SOCKETS; i++) {
+    sockets[i] = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, &error);
+    g_assert_no_error (error);
+    g_socket_bind (sockets[i], any, FALSE, &error);
+    g_assert_no_error (error);
+  }
+  participant = wb_participant_new (&endpoint, lo, audio_port, video_port, sockets, 0, 40,
+                                    BITRATE_KBPS, NULL, NULL, &error);
+  for (guint i = 0; i < WB_N_SOCKETS; i++)
+    g_object_unref (sockets[i]);
+  g_assert_no_error (error);
+  g_assert_nonnull (participant);
+  bin = wb_participant_get_bin (participant);
+  gst_bin_add (GST_BIN (pipeline), bin);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+
+  /* The conference's shared encode of the full mix (440 Hz), made ahead:
+   * one packet per block. */
+  shared_enc = gst_harness_new ("opusenc");
+  g_object_set (shared_enc->element, "bitrate", BITRATE_KBPS * 1000, "frame-size", 20,
+                "inband-fec", TRUE, NULL);
+  gst_harness_set_src_caps (shared_enc, gst_caps_ref (raw_caps));
+  for (guint k = 0; k < N_BLOCKS; k++)
+    g_assert_cmpint (gst_harness_push (shared_enc, tone_block (k, 440.0)), ==, GST_FLOW_OK);
+  for (guint k = 0; k < N_BLOCKS; k++) {
+    shared[k] = gst_harness_pull (shared_enc);
+    g_assert_nonnull (shared[k]);
+  }
+  opus_caps = gst_pad_get_current_caps (shared_enc->sinkpad);
+  g_assert_nonnull (opus_caps);
+  gst_harness_teardown (shared_enc);
+
+  own_src = fake_source (bin, "audio_sink", raw_caps);
+  shared_src = fake_source (bin, "audio_shared_sink", opus_caps);
+
+  /* Blocks 1-3: the ward hears the full mix, as the mixer routes it. */
+  for (guint k = 1; k < 4; k++) {
+    g_autoptr (GstBuffer) full = tone_block (k, 440.0);
+
+    g_assert_false (wb_participant_route_mix_block (participant, full, TRUE));
+    g_assert_cmpint (gst_pad_push (shared_src, gst_buffer_ref (shared[k])), ==, GST_FLOW_OK);
+  }
+  /* Let the full mix go out first, as it would 20 ms apart. */
+  received = receive_packets (rx, 3);
+  g_assert_cmpuint (received->len, ==, 3);
+
+  /* A burst: the ward talks in blocks 4-7 (its own mix, 660 Hz), then is
+   * quiet again in 8-11, and the shared packets of 8-11 come at once. */
+  for (guint k = 4; k < N_BLOCKS; k++) {
+    g_autoptr (GstBuffer) mix = tone_block (k, block_is_shared (k) ? 440.0 : 660.0);
+
+    if (block_is_shared (k)) {
+      g_assert_false (wb_participant_route_mix_block (participant, mix, TRUE));
+      g_assert_cmpint (gst_pad_push (shared_src, gst_buffer_ref (shared[k])), ==, GST_FLOW_OK);
+    } else {
+      g_assert_true (wb_participant_route_mix_block (participant, mix, FALSE));
+      g_assert_cmpint (gst_pad_push (own_src, g_steal_pointer (&mix)), ==, GST_FLOW_OK);
+    }
+  }
+  {
+    g_autoptr (GArray) more = receive_packets (rx, N_BLOCKS - 4);
+
+    for (guint i = 0; i < more->len; i++) {
+      Packet *p = &g_array_index (more, Packet, i);
+
+      g_array_append_val (received, *p);
+      p->payload = NULL;
+    }
+    g_array_set_clear_func (more, NULL);
+  }
+
+  /* One packet per block 1-11, in block order: sequence numbers and
+   * timestamps continuous, one SSRC, the shared blocks' packets exactly
+   * the shared encode's, the own blocks' the ward's own. */
+  g_assert_cmpuint (received->len, ==, N_BLOCKS - 1);
+  for (guint i = 0; i < received->len; i++) {
+    Packet *p = &g_array_index (received, Packet, i);
+    guint k = i + 1;
+    g_autoptr (GBytes) want = buffer_bytes (shared[k]);
+
+    g_test_message ("block %u: seq %u, timestamp %u, %zu bytes, %s", k, p->seq, p->timestamp,
+                    g_bytes_get_size (p->payload),
+                    g_bytes_equal (p->payload, want) ? "the shared packet" : "its own");
+    if (i > 0) {
+      Packet *prev = &g_array_index (received, Packet, i - 1);
+
+      g_assert_cmpuint ((guint16) (p->seq - prev->seq), ==, 1);
+      g_assert_cmpuint (p->timestamp - prev->timestamp, ==, BLOCK);
+      g_assert_cmpuint (p->ssrc, ==, prev->ssrc);
+    }
+    if (block_is_shared (k))
+      g_assert_true (g_bytes_equal (p->payload, want));
+    else
+      g_assert_false (g_bytes_equal (p->payload, want));
+  }
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  for (guint k = 0; k < N_BLOCKS; k++)
+    gst_buffer_unref (shared[k]);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/participant/routing-burst", test_routing_burst);
+
+  return g_test_run ();
+}
