@@ -28,7 +28,7 @@ static const char *const hub_keys[] = { "public-address", "rtp-port-min", "rtp-p
 static const char *const http_keys[] = { "address", "port", "tls-certificate", "tls-key", "max-body-bytes",
                                          "metrics-allow", NULL };
 static const char *const media_keys[] = { "width", "height", "framerate", "video-bitrate-kbps",
-                                          "audio-bitrate-kbps", "jitter-ms", "layout", NULL };
+                                          "audio-bitrate-kbps", "jitter-ms", "layout", "mix-gate", NULL };
 static const char *const store_keys[] = { "state-dir", NULL };
 static const char *const auth_keys[] = { "admin-tokens", "scheduler-tokens", NULL };
 static const char *const endpoint_keys[] = { "name", "kind", "mode", "token", "address", "audio-port",
@@ -464,6 +464,7 @@ load_fixed_groups (Checker *c, WbConfig *config)
   config->audio_bitrate_kbps = get_uint (c, "media", "audio-bitrate-kbps", WB_DEFAULT_AUDIO_KBPS, 6, 510);
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
   config->layout = get_enum (c, "media", "layout", layout_names, WB_LAYOUT_GRID);
+  config->mix_gate = get_bool (c, "media", "mix-gate", FALSE);
 
   /* [store] */
   config->state_dir = get_string (c, "store", "state-dir");
@@ -754,7 +755,7 @@ wb_config_summary (const WbConfig *config)
                           "  endpoints:   %u (%u phường, %u xã; %u agent, %u static; %u with SRTP)\n"
                           "  RTP ports:   %u-%u (room for %u wards)\n"
                           "  HTTP:        %s:%u%s\n"
-                          "  media:       %ux%u at %u fps, video %u kbit/s, audio %u kbit/s, jitter %u ms, layout %s\n"
+                          "  media:       %ux%u at %u fps, video %u kbit/s, audio %u kbit/s, jitter %u ms, layout %s%s\n"
                           "  state dir:   %s\n"
                           "  tokens:      %u admin, %u scheduler\n",
                           config->path,
@@ -766,6 +767,7 @@ wb_config_summary (const WbConfig *config)
                           config->width, config->height, config->framerate,
                           config->video_bitrate_kbps, config->audio_bitrate_kbps,
                           config->jitter_ms, wb_layout_kind_to_string (config->layout),
+                          config->mix_gate ? ", mix gate" : "",
                           config->state_dir,
                           g_strv_length (config->admin_tokens),
                           g_strv_length (config->scheduler_tokens));

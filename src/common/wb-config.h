@@ -83,6 +83,7 @@ typedef struct {
   guint audio_bitrate_kbps;
   guint jitter_ms;
   WbLayoutKind layout;
+  gboolean mix_gate;          /* only talking wards enter the mix */
 
   /* [store] */
   char *state_dir;

@@ -886,7 +886,8 @@ build_audio (WbConference  *self,
     return TRUE;
   }
   gst_bin_add (GST_BIN (self->pipeline), self->mixer);
-  g_object_set (self->mixer, "latency", (guint64) WB_CONFERENCE_PROCESSING_SLACK, NULL);
+  g_object_set (self->mixer, "latency", (guint64) WB_CONFERENCE_PROCESSING_SLACK,
+                "gate", self->config->mix_gate, NULL);
   {
     g_autoptr (GstPad) mixed = gst_element_get_static_pad (self->mixer, "src");
 

@@ -114,6 +114,7 @@ test_example_file (void)
   g_assert_cmpuint (config->audio_bitrate_kbps, ==, WB_DEFAULT_AUDIO_KBPS);
   g_assert_cmpuint (config->jitter_ms, ==, WB_DEFAULT_JITTER_MS);
   g_assert_cmpint (config->layout, ==, WB_LAYOUT_GRID);
+  g_assert_false (config->mix_gate);
   g_assert_cmpstr (config->state_dir, ==, "/var/lib/wardbridge");
   g_assert_null (config->tls_certificate);
   g_assert_null (config->public_address);
@@ -251,9 +252,10 @@ test_bad_enums (void)
 {
   check_bad (BASE WARD ("ward-01", "audio-codec=mp3\nvideo-codec=h265\nsrtp=yes\n")
              "[endpoint ward-02]\nname=Xã Thử\nkind=huyen\nmode=remote\ntoken=ward-02-token-0123456789\n"
-             "[media]\nlayout=mosaic\n",
+             "[media]\nlayout=mosaic\nmix-gate=on\n",
              (const char *[]) {
                "t.conf: [media] layout: 'mosaic' is not one of grid, speaker, presenter, single",
+               "t.conf: [media] mix-gate: 'on' is not a boolean, expected true or false",
                "t.conf: [endpoint ward-01] audio-codec: 'mp3' is not one of opus, pcma, pcmu",
                "t.conf: [endpoint ward-01] video-codec: 'h265' is not one of h264, vp8",
                "t.conf: [endpoint ward-01] srtp: 'yes' is not a boolean, expected true or false",

@@ -45,6 +45,7 @@ typedef struct {
  * 127.0.0.1 listening on @static_audio/@static_video.
  */
 static gboolean srtp_ward_01 = FALSE;   /* make_config_full(): ward-01 with srtp=true */
+static gboolean mix_gate = FALSE;       /* make_config_full(): [media] mix-gate=true */
 
 static WbConfig *
 make_config_full (const char *state_dir,
@@ -63,14 +64,14 @@ make_config_full (const char *state_dir,
   g_autofree char *data = g_strdup_printf (
       "[hub]\nrtp-port-min=%u\nrtp-port-max=%u\n"
       "[media]\nwidth=%u\nheight=%u\nframerate=10\nvideo-bitrate-kbps=400\n"
-      "audio-bitrate-kbps=32\njitter-ms=40\n"
+      "audio-bitrate-kbps=32\njitter-ms=40\nmix-gate=%s\n"
       "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
       "srtp=%s\n"
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
-      min, min + 999, CANVAS_W, CANVAS_H, state_dir, srtp_ward_01 ? "true" : "false",
+      min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false", state_dir, srtp_ward_01 ? "true" : "false",
       ward2, ward3);
   g_autoptr (GError) error = NULL;
   WbConfig *config = wb_config_load_from_data ("test.conf", data, -1, NULL, NULL, &error);
@@ -1455,6 +1456,79 @@ test_conference_shared_opus (void)
   fixture_tear_down (&f);
 }
 
+/*
+ * [media] mix-gate=true: wards whose microphones only pick up the room
+ * (here a tone 26 dB under the talker's, -39.5 dBov, under the -35 dBov at
+ * which talking starts) stay out of the mix and
+ * share its one encode; a ward that talks up enters it.
+ */
+static gboolean
+room_tone_gated (gpointer data)
+{
+  Fixture *f = data;
+  enum { N = 24000 };
+  g_autofree gint16 *buf = g_new0 (gint16, N);
+  guint n = test_ward_get_audio (f->wards[2], buf, N);
+  double talker = test_goertzel_power (buf, n, tones[0], 48000.0);
+  double room = test_goertzel_power (buf, n, tones[1], 48000.0);
+
+  return n == N && talker > 1e-4 && room * 1e4 < talker;
+}
+
+static void
+test_conference_mix_gate (void)
+{
+  Fixture f = { 0, };
+  g_autoptr (GstElement) mixer = NULL;
+  g_autoptr (GstPad) mix_src = NULL;
+  gint blocks = 0;
+  EncodeCount c0, c1;
+  double per_block;
+
+  mix_gate = TRUE;
+  f.config = make_config ();
+  mix_gate = FALSE;
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  if (!wb_conference_has_audio_mixer (f.conf)) {
+    g_test_skip ("the mixminus element is missing");
+    fixture_tear_down (&f);
+    return;
+  }
+  mixer = gst_bin_get_by_name (GST_BIN (wb_conference_get_pipeline (f.conf)), "mixer");
+  mix_src = gst_element_get_static_pad (mixer, "src");
+  gst_pad_add_probe (mix_src, GST_PAD_PROBE_TYPE_BUFFER, count_probe, &blocks, NULL);
+
+  for (guint i = 0; i < N_WARDS; i++) {
+    join_ward (&f, i);
+    if (i > 0)
+      test_ward_set_volume (f.wards[i], 0.015);
+  }
+
+  /* Only ward-01 is mixed: the others hear it, and ward-02's room tone
+   * (26 dB under the talker when mixed) not even 40 dB under it. */
+  wait_tone (&f, 2, tones[0], TRUE);
+  wait_tone (&f, 1, tones[0], TRUE);
+  g_assert_true (test_wait_until (room_tone_gated, &f, WAIT_S));
+  wait_tone (&f, 0, tones[1], FALSE);
+  wait_tone (&f, 0, tones[2], FALSE);
+
+  c0 = count_encodes (&f, &blocks);
+  test_run_for (2.0);
+  c1 = count_encodes (&f, &blocks);
+  per_block = encodes_per_block (&c0, &c1);
+  g_test_message ("gated: %.2f encodes per block", per_block);
+  g_assert_cmpfloat (per_block, >, 1.8);
+  g_assert_cmpfloat (per_block, <, 2.2);
+
+  /* ward-02 talks up: it enters the mix. */
+  test_ward_set_volume (f.wards[1], 0.3);
+  wait_tone (&f, 2, tones[1], TRUE);
+  wait_tone (&f, 0, tones[1], TRUE);
+  wait_tone (&f, 1, tones[1], FALSE);
+
+  fixture_tear_down (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1466,6 +1540,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conference/srtp", test_conference_srtp);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
   g_test_add_func ("/conference/shared-opus", test_conference_shared_opus);
+  g_test_add_func ("/conference/mix-gate", test_conference_mix_gate);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);
   g_test_add_func ("/conference/leave-rejoin", test_conference_leave_rejoin);
