@@ -47,6 +47,21 @@ draw_text (cairo_t    *cr,
   g_object_unref (layout);
 }
 
+/* A finished ARGB32 surface as a read-only buffer that holds a reference
+ * to it. */
+static GstBuffer *
+buffer_from_surface (cairo_surface_t *surface)
+{
+  gsize size = (gsize) cairo_image_surface_get_stride (surface) *
+      (gsize) cairo_image_surface_get_height (surface);
+
+  cairo_surface_flush (surface);
+  return gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
+                                      cairo_image_surface_get_data (surface), size, 0, size,
+                                      cairo_surface_reference (surface),
+                                      (GDestroyNotify) cairo_surface_destroy);
+}
+
 /* Wraps a finished ARGB32 surface as an overlay rectangle at (x, y). */
 static GstVideoOverlayRectangle *
 rectangle_from_surface (cairo_surface_t *surface,
@@ -55,17 +70,10 @@ rectangle_from_surface (cairo_surface_t *surface,
 {
   int w = cairo_image_surface_get_width (surface);
   int h = cairo_image_surface_get_height (surface);
-  int stride = cairo_image_surface_get_stride (surface);
-  g_autoptr (GstBuffer) buffer = NULL;
+  g_autoptr (GstBuffer) buffer = buffer_from_surface (surface);
   gsize offset[GST_VIDEO_MAX_PLANES] = { 0, };
-  gint strides[GST_VIDEO_MAX_PLANES] = { stride, };
+  gint strides[GST_VIDEO_MAX_PLANES] = { cairo_image_surface_get_stride (surface), };
 
-  cairo_surface_flush (surface);
-  buffer = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
-                                        cairo_image_surface_get_data (surface),
-                                        (gsize) stride * h, 0, (gsize) stride * h,
-                                        cairo_surface_reference (surface),
-                                        (GDestroyNotify) cairo_surface_destroy);
   /* Cairo's ARGB32 is premultiplied native-endian ARGB, which is what
    * GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB names on either endianness. */
   gst_buffer_add_video_meta_full (buffer, GST_VIDEO_FRAME_FLAG_NONE,
@@ -135,7 +143,6 @@ wb_tile_overlay_render_canvas (const WbTileLabel  *labels,
     cairo_restore (cr);
   }
   cairo_destroy (cr);
-  cairo_surface_flush (surface);
 
   /* Opaque everywhere, so premultiplied ARGB is plain ARGB. */
   gst_video_info_set_format (&argb, GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB,
@@ -145,11 +152,8 @@ wb_tile_overlay_render_canvas (const WbTileLabel  *labels,
   argb.fps_d = GST_VIDEO_INFO_FPS_D (info);
   argb.par_n = GST_VIDEO_INFO_PAR_N (info);
   argb.par_d = GST_VIDEO_INFO_PAR_D (info);
-  in = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
-                                    cairo_image_surface_get_data (surface),
-                                    (gsize) argb.stride[0] * height, 0,
-                                    (gsize) argb.stride[0] * height,
-                                    surface, (GDestroyNotify) cairo_surface_destroy);
+  in = buffer_from_surface (surface);
+  cairo_surface_destroy (surface);
 
   out = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
   convert = gst_video_converter_new (&argb, (GstVideoInfo *) info, NULL);
