@@ -21,6 +21,7 @@ struct _WbIngress {
 
   GMutex lock;                       /* guards everything below */
   GInetAddress *allowed;
+  gboolean rtcp_encrypted;           /* SRTCP: only the first header is clear */
   WbIngressCounts counts;
   gint64 last_log_us[WB_INGRESS_N_VERDICTS];   /* 0: never logged */
   guint64 logged_at_count[WB_INGRESS_N_VERDICTS];
@@ -117,6 +118,149 @@ has_version_2 (GstBuffer *buffer)
   return (first >> 6) == 2;
 }
 
+/*
+ * The items of an SDES packet's @chunks chunks (RFC 3550 §6.5) in @body
+ * (the packet after its header): every item and every
+ * chunk's end must lie inside it, and the chunks must fill it; a PRIV
+ * item's prefix must lie inside the item.  GStreamer 1.22's rtpsession copies
+ * SDES items by their own length byte without checking it against the
+ * packet, so a forged length reads past the datagram.
+ */
+static gboolean
+sdes_is_well_formed (const guint8 *body,
+                     gsize         size,
+                     guint         chunks)
+{
+  gsize offset = 0;
+
+  for (guint c = 0; c < chunks; c++) {
+    if (size - offset < 4)
+      return FALSE;
+    offset += 4;   /* SSRC/CSRC */
+    for (;;) {
+      if (offset >= size)
+        return FALSE;   /* no END item */
+      if (body[offset] == 0) {
+        /* END, then null octets up to the next 32-bit boundary. */
+        offset = (offset + 4) & ~(gsize) 3;
+        if (offset > size)
+          return FALSE;
+        break;
+      }
+      if (size - offset < 2 || size - offset - 2 < body[offset + 1])
+        return FALSE;
+      /* PRIV (8): a prefix length, then the prefix, inside the item. */
+      if (body[offset] == 8 &&
+          (body[offset + 1] == 0 || body[offset + 2] > body[offset + 1] - 1))
+        return FALSE;
+      offset += 2 + body[offset + 1];
+    }
+  }
+  /* Nothing after the last chunk: rtpsession reads on to the packet's end,
+   * whatever the chunk count says. */
+  return offset == size;
+}
+
+/* A BYE (RFC 3550 §6.6): @count SSRCs, then an optional reason inside it. */
+static gboolean
+bye_is_well_formed (const guint8 *body,
+                    gsize         size,
+                    guint         count)
+{
+  gsize offset = (gsize) count * 4;
+
+  if (offset > size)
+    return FALSE;
+  return offset == size || size - offset - 1 >= body[offset];
+}
+
+/* The fixed part a packet of @type with @count (RC/FMT) must carry. */
+static gsize
+rtcp_min_body (guint8 type,
+               guint  count)
+{
+  switch (type) {
+    case 200:   /* SR: sender SSRC and info, then report blocks */
+      return 24 + (gsize) count * 24;
+    case 201:   /* RR: sender SSRC, then report blocks */
+      return 4 + (gsize) count * 24;
+    case 204:   /* APP: SSRC and name */
+    case 205:   /* RTPFB: sender and media SSRC */
+    case 206:   /* PSFB */
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+gboolean
+wb_ingress_rtcp_is_well_formed (const guint8 *data,
+                                gsize         size)
+{
+  gsize offset = 0;
+
+  if (size < 4)
+    return FALSE;
+  while (offset < size) {
+    const guint8 *p = data + offset;
+    gsize length, body;
+
+    if (size - offset < 4 || (p[0] >> 6) != 2)
+      return FALSE;
+    length = ((gsize) ((p[2] << 8) | p[3]) + 1) * 4;
+    if (length > size - offset)
+      return FALSE;
+    body = length - 4;
+    /* Padding is there for encryption (RFC 3550 §6.4.1): plain RTCP has
+     * none, and rtpsession would parse SDES items into it. */
+    if (p[0] & 0x20)
+      return FALSE;
+    if (body < rtcp_min_body (p[1], p[0] & 0x1f))
+      return FALSE;
+    if (p[1] == 202 && !sdes_is_well_formed (p + 4, body, p[0] & 0x1f))
+      return FALSE;
+    if (p[1] == 203 && !bye_is_well_formed (p + 4, body, p[0] & 0x1f))
+      return FALSE;
+    offset += length;
+  }
+  return TRUE;
+}
+
+/* RTCP multiplexed on the RTP port (RFC 5761 §4): packet types 192-223
+ * where RTP has its marker bit and payload type.  rtpsession parses these
+ * as RTCP, so they must pass RTCP's checks too. */
+static gboolean
+looks_like_rtcp (GstBuffer *buffer)
+{
+  guint8 second;
+
+  return gst_buffer_extract (buffer, 1, &second, 1) == 1 && second >= 192 && second <= 223;
+}
+
+static gboolean
+rtcp_is_well_formed (GstBuffer *buffer)
+{
+  GstMapInfo map;
+  gboolean ok;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return FALSE;
+  ok = wb_ingress_rtcp_is_well_formed (map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return ok;
+}
+
+void
+wb_ingress_set_rtcp_encrypted (WbIngress *ingress,
+                               gboolean   encrypted)
+{
+  g_return_if_fail (ingress != NULL);
+
+  g_mutex_lock (&ingress->lock);
+  ingress->rtcp_encrypted = encrypted;
+  g_mutex_unlock (&ingress->lock);
+}
+
 /* Called with the lock held. */
 static void
 log_drop_locked (WbIngress        *ingress,
@@ -173,6 +317,9 @@ wb_ingress_check (WbIngress *ingress,
   else if (size > WB_INGRESS_MAX_DATAGRAM)
     verdict = WB_INGRESS_DROP_OVERSIZE;
   else if (!has_version_2 (buffer))
+    verdict = WB_INGRESS_DROP_MALFORMED;
+  else if ((rtcp || looks_like_rtcp (buffer)) && !ingress->rtcp_encrypted &&
+           !rtcp_is_well_formed (buffer))
     verdict = WB_INGRESS_DROP_MALFORMED;
   else
     verdict = WB_INGRESS_ACCEPT;

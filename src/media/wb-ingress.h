@@ -31,7 +31,10 @@ typedef enum {
   WB_INGRESS_DROP_FOREIGN,    /* not from the ward's address */
   WB_INGRESS_DROP_RUNT,       /* shorter than an RTP/RTCP header */
   WB_INGRESS_DROP_OVERSIZE,   /* longer than WB_INGRESS_MAX_DATAGRAM */
-  WB_INGRESS_DROP_MALFORMED,  /* not RTP/RTCP version 2, or no source address */
+  WB_INGRESS_DROP_MALFORMED,  /* not RTP/RTCP version 2, no source address, or (plain
+                               * RTCP, also RTCP muxed on the RTP port) a packet,
+                               * SDES item or BYE reason that overruns the
+                               * datagram */
   WB_INGRESS_N_VERDICTS
 } WbIngressVerdict;
 
@@ -51,6 +54,17 @@ void       wb_ingress_free (WbIngress    *ingress);
 
 void       wb_ingress_set_allowed_address (WbIngress    *ingress,
                                            GInetAddress *allowed);
+
+/* SRTCP: the packets after the first header are encrypted, so only the
+ * version is checked (srtpdec authenticates the rest before rtpbin parses
+ * it).  Default: plain RTCP, checked packet by packet. */
+void       wb_ingress_set_rtcp_encrypted (WbIngress *ingress,
+                                          gboolean   encrypted);
+
+/* Whether @data is a compound RTCP datagram whose every packet lies
+ * inside it, and every SDES item and BYE reason inside its packet. */
+gboolean   wb_ingress_rtcp_is_well_formed (const guint8 *data,
+                                           gsize         size);
 
 /* Judges one datagram as read by udpsrc (with its GstNetAddressMeta) and
  * counts it.  @rtcp selects the RTCP size and version rules. */

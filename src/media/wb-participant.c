@@ -1081,6 +1081,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
 
   label = g_strdup_printf ("ward %s", self->id);
   self->ingress = wb_ingress_new (label, remote);
+  wb_ingress_set_rtcp_encrypted (self->ingress, srtp_recv_key != NULL);
 
   bin_name = g_strdup_printf ("participant-%s", self->id);
   self->bin = gst_object_ref_sink (gst_bin_new (bin_name));

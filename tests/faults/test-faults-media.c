@@ -268,9 +268,12 @@ typedef struct {
   guint64 runt, oversize, malformed, accepted;
 } Expected;
 
-/* What DESIGN.md §2 asks of the ingress filter, written down independently
- * of wb-ingress.c: sizes first (min 12 for RTP, 8 for RTCP; max 1500),
- * then the version bits. */
+/* What DESIGN.md §2 asks of the ingress filter: sizes first (min 12 for
+ * RTP, 8 for RTCP; max 1500), then the version bits, written down
+ * independently of wb-ingress.c; then RTCP's structure (also for RTCP
+ * packet types on the RTP port, RFC 5761 §4), through the filter's own
+ * wb_ingress_rtcp_is_well_formed(), whose rules test-media-units checks
+ * packet by packet. */
 static void
 expect (Expected     *e,
         const guint8 *data,
@@ -282,6 +285,9 @@ expect (Expected     *e,
   else if (size > 1500)
     e->oversize++;
   else if ((data[0] >> 6) != 2)
+    e->malformed++;
+  else if ((rtcp || (data[1] >= 192 && data[1] <= 223)) &&
+           !wb_ingress_rtcp_is_well_formed (data, size))
     e->malformed++;
   else
     e->accepted++;
@@ -426,7 +432,7 @@ test_garbage (void)
   g_test_message ("flood: runt %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
                   " oversize %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
                   " malformed %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-                  " (counted/sent), %" G_GUINT64_FORMAT " version-2 garbage let through",
+                  " (counted/sent), %" G_GUINT64_FORMAT " garbage let through",
                   after.ingress.dropped[WB_INGRESS_DROP_RUNT] - before.ingress.dropped[WB_INGRESS_DROP_RUNT], e.runt,
                   after.ingress.dropped[WB_INGRESS_DROP_OVERSIZE] - before.ingress.dropped[WB_INGRESS_DROP_OVERSIZE], e.oversize,
                   after.ingress.dropped[WB_INGRESS_DROP_MALFORMED] - before.ingress.dropped[WB_INGRESS_DROP_MALFORMED], e.malformed,

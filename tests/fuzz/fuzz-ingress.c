@@ -10,7 +10,9 @@
  * Input layout: byte 0 is a control byte (bit 0: RTCP, bit 1: from a
  * foreign address, bit 2: pushed as a buffer list split at byte 1), the
  * rest is the datagram.  Besides memory errors, the filter's verdict is
- * checked against the rules of DESIGN.md §2, written out here on their own.
+ * checked against the rules of DESIGN.md §2: address, size and version
+ * written out here on their own, the RTCP structure rule through the
+ * filter's own wb_ingress_rtcp_is_well_formed() (unit-tested apart).
  *
  * Built and run by run-fuzz.sh (clang -fsanitize=fuzzer,address,undefined);
  * not part of the meson build, which may use gcc.
@@ -99,6 +101,12 @@ expected_verdict (const guint8 *data,
   if (size > WB_INGRESS_MAX_DATAGRAM)
     return WB_INGRESS_DROP_OVERSIZE;
   if ((data[0] >> 6) != 2)
+    return WB_INGRESS_DROP_MALFORMED;
+  /* The structure rule is the filter's own function (unit-tested in
+   * tests/media/test-media-units.c); what this target proves is that
+   * whatever it lets through is safe for rtpbin to parse (step 3). */
+  if ((rtcp || (data[1] >= 192 && data[1] <= 223)) &&
+      !wb_ingress_rtcp_is_well_formed (data, size))
     return WB_INGRESS_DROP_MALFORMED;
   return WB_INGRESS_ACCEPT;
 }

@@ -46,6 +46,24 @@ check (WbIngress  *ingress,
   return wb_ingress_check (ingress, buffer, rtcp);
 }
 
+/* @data as a datagram from 192.0.2.10:5000. */
+static WbIngressVerdict
+check_bytes (WbIngress    *ingress,
+             const guint8 *data,
+             gsize         size,
+             gboolean      rtcp)
+{
+  g_autoptr (GstBuffer) buffer = gst_buffer_new_memdup (data, size);
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string ("192.0.2.10");
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (inet, 5000);
+
+  gst_buffer_add_net_address_meta (buffer, addr);
+  return wb_ingress_check (ingress, buffer, rtcp);
+}
+
+/* RTCP receiver report without blocks: 8 bytes. */
+static const guint8 empty_rr[] = { 0x80, 201, 0, 1, 0x11, 0x11, 0x11, 0x11 };
+
 static void
 test_ingress_verdicts (void)
 {
@@ -57,8 +75,8 @@ test_ingress_verdicts (void)
   g_assert_cmpint (check (ingress, "192.0.2.10", 172, 0x80, FALSE), ==, WB_INGRESS_ACCEPT);
   g_assert_cmpint (check (ingress, "192.0.2.10", 12, 0x80, FALSE), ==, WB_INGRESS_ACCEPT);
   g_assert_cmpint (check (ingress, "192.0.2.10", 1500, 0x80, FALSE), ==, WB_INGRESS_ACCEPT);
-  /* RTCP receiver report without blocks: 8 bytes, fine for RTCP only. */
-  g_assert_cmpint (check (ingress, "192.0.2.10", 8, 0x80, TRUE), ==, WB_INGRESS_ACCEPT);
+  /* An empty receiver report: 8 bytes, fine for RTCP only. */
+  g_assert_cmpint (check_bytes (ingress, empty_rr, sizeof empty_rr, TRUE), ==, WB_INGRESS_ACCEPT);
   g_assert_cmpint (check (ingress, "192.0.2.10", 8, 0x80, FALSE), ==, WB_INGRESS_DROP_RUNT);
   g_assert_cmpint (check (ingress, "192.0.2.10", 11, 0x80, FALSE), ==, WB_INGRESS_DROP_RUNT);
   g_assert_cmpint (check (ingress, "192.0.2.10", 0, 0x80, FALSE), ==, WB_INGRESS_DROP_RUNT);
@@ -92,6 +110,118 @@ test_ingress_verdicts (void)
     g_assert_cmpint (check (ingress, "192.0.2.11", 172, 0x80, FALSE), ==, WB_INGRESS_ACCEPT);
     g_assert_cmpint (check (ingress, "192.0.2.10", 172, 0x80, FALSE), ==, WB_INGRESS_DROP_FOREIGN);
   }
+}
+
+/*
+ * Plain RTCP is checked packet by packet before rtpbin parses it: GStreamer
+ * 1.22's rtpsession copies an SDES item by its own length byte, so an item
+ * longer than its packet read past the datagram (found by the fuzz target:
+ * tests/fuzz/corpus/crash-sdes-item-overrun).
+ */
+static void
+test_ingress_rtcp_structure (void)
+{
+  g_autoptr (GInetAddress) ward = g_inet_address_new_from_string ("192.0.2.10");
+  g_autoptr (WbIngress) ingress = wb_ingress_new ("ward rtcp", ward);
+  /* RR (no blocks) + SDES (CNAME "ward-01", END, pad) + BYE with a reason. */
+  static const guint8 good[] = {
+    0x80, 201, 0, 1, 0x11, 0x11, 0x11, 0x11,
+    0x81, 202, 0, 4, 0x11, 0x11, 0x11, 0x11, 1, 7, 'w', 'a', 'r', 'd', '-', '0', '1', 0, 0, 0,
+    0x81, 203, 0, 2, 0x11, 0x11, 0x11, 0x11, 3, 'b', 'y', 'e',
+  };
+  /* RR + PSFB PLI (FMT 1), as a ward asks for a keyframe. */
+  static const guint8 pli[] = {
+    0x80, 201, 0, 1, 0x11, 0x11, 0x11, 0x11,
+    0x81, 206, 0, 2, 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,
+  };
+  /* SR + SDES whose second item claims 255 bytes: the fuzz find. */
+  static const guint8 item_overrun[] = {
+    0x80, 200, 0, 6, 'W', 'A', 'R', 'M', 0xe0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xbb,
+    0x80, 0, 0, 0, 0x64, 0, 0, 0x3e,
+    0x81, 202, 0, 5, 0x11, 0x11, 0x11, 0x11, 1, 9, 'w', 'a', 'r', 'd', '-', '0', 0xce, 0xbf, 0x87,
+    0xff, 0xff, 0xff, 0xff, 0xff,
+  };
+  /* SDES whose chunk has no END item. */
+  static const guint8 no_end[] = {
+    0x81, 202, 0, 2, 0x11, 0x11, 0x11, 0x11, 1, 2, 'w', '1',
+  };
+  /* BYE whose reason is longer than the packet. */
+  static const guint8 bye_overrun[] = {
+    0x81, 203, 0, 2, 0x11, 0x11, 0x11, 0x11, 9, 'b', 'y', 'e',
+  };
+  /* SDES with bytes after its one chunk (an END right after the SSRC):
+   * rtpsession would read them as another chunk.  The fuzz target's
+   * second find. */
+  static const guint8 after_chunks[] = {
+    0x81, 202, 0, 4, 0x11, 0x11, 0x11, 0x35, 0, 0, 0, 0, 0, 0, 0, 0x30, 0xce, 0xbf, 0x87, 0xff,
+  };
+  /* SDES PRIV item whose prefix length ('w', 119) is longer than the
+   * item (9): the fuzz target's fourth find. */
+  static const guint8 priv_overrun[] = {
+    0x81, 202, 0, 5, 0x11, 0x11, 0x11, 0x11, 8, 9, 'w', 'a', 'r', 'd', 0xe2, 0xd8, 3, 0, 0x60,
+    0x60, 0, 0, 0, 0,
+  };
+  /* SDES with the padding bit: one chunk, then "padding" that rtpsession
+   * parses as another chunk (the fifth find). */
+  static const guint8 padded_sdes[] = {
+    0xa1, 202, 0, 5, 0x2c, 0x01, 0x80, 0xcb, 0, 2, 0x0f, 0x26, 0x80, 0, 0, 0,
+    0x55, 0x0f, 0x0f, 0x01, 0x11, 0x0b, 0x02, 0x0c,
+  };
+  /* A length beyond the datagram, and an RR that claims a report block. */
+  static const guint8 length_lies[] = { 0x80, 201, 0, 9, 0x11, 0x11, 0x11, 0x11 };
+  static const guint8 rr_missing_block[] = { 0x81, 201, 0, 1, 0x11, 0x11, 0x11, 0x11 };
+  WbIngressCounts counts;
+
+  g_assert_true (wb_ingress_rtcp_is_well_formed (good, sizeof good));
+  g_assert_cmpint (check_bytes (ingress, good, sizeof good, TRUE), ==, WB_INGRESS_ACCEPT);
+  g_assert_cmpint (check_bytes (ingress, pli, sizeof pli, TRUE), ==, WB_INGRESS_ACCEPT);
+  g_assert_cmpint (check_bytes (ingress, item_overrun, sizeof item_overrun, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, no_end, sizeof no_end, TRUE), ==, WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, bye_overrun, sizeof bye_overrun, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, after_chunks, sizeof after_chunks, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, priv_overrun, sizeof priv_overrun, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, padded_sdes, sizeof padded_sdes, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  {
+    guint8 priv[sizeof priv_overrun];
+
+    /* The same with a prefix of 3 octets: well formed. */
+    memcpy (priv, priv_overrun, sizeof priv);
+    priv[10] = 3;
+    g_assert_true (wb_ingress_rtcp_is_well_formed (priv, sizeof priv));
+  }
+  g_assert_cmpint (check_bytes (ingress, length_lies, sizeof length_lies, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, rr_missing_block, sizeof rr_missing_block, TRUE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  /* Cut anywhere inside, the good compound is no longer well formed. */
+  for (gsize n = 4; n < sizeof good; n++)
+    g_assert_false (wb_ingress_rtcp_is_well_formed (good, n) && n != 8 && n != 28);
+  /* On the RTP port, what has an RTCP packet type (RFC 5761 §4) is RTCP to
+   * rtpsession, so it is checked as RTCP (the fuzz target's third find);
+   * RTP proper is only judged by size and version. */
+  g_assert_cmpint (check_bytes (ingress, item_overrun, sizeof item_overrun, FALSE), ==,
+                   WB_INGRESS_DROP_MALFORMED);
+  g_assert_cmpint (check_bytes (ingress, good, sizeof good, FALSE), ==, WB_INGRESS_ACCEPT);
+  {
+    guint8 rtp[sizeof item_overrun];
+
+    memcpy (rtp, item_overrun, sizeof rtp);
+    rtp[1] = 96 | 0x80;   /* H.264 with the marker bit */
+    g_assert_cmpint (check_bytes (ingress, rtp, sizeof rtp, FALSE), ==, WB_INGRESS_ACCEPT);
+  }
+
+  wb_ingress_get_counts (ingress, &counts);
+  g_assert_cmpuint (counts.dropped[WB_INGRESS_DROP_MALFORMED], ==, 9);
+
+  /* SRTCP: encrypted after the first header; srtpdec authenticates it. */
+  wb_ingress_set_rtcp_encrypted (ingress, TRUE);
+  g_assert_cmpint (check_bytes (ingress, item_overrun, sizeof item_overrun, TRUE), ==,
+                   WB_INGRESS_ACCEPT);
 }
 
 /* Through a pad probe: only the accepted buffers come out of the pad. */
@@ -369,6 +499,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ingress/verdicts", test_ingress_verdicts);
+  g_test_add_func ("/ingress/rtcp-structure", test_ingress_rtcp_structure);
   g_test_add_func ("/ingress/probe", test_ingress_probe);
   g_test_add_func ("/port-allocator/blocks", test_port_allocator);
   g_test_add_func ("/tile-overlay/blend", test_tile_overlay);
