@@ -1498,10 +1498,14 @@ test_conference_mix_gate (void)
   mix_src = gst_element_get_static_pad (mixer, "src");
   gst_pad_add_probe (mix_src, GST_PAD_PROBE_TYPE_BUFFER, count_probe, &blocks, NULL);
 
+  /* The room tones from the first sample: one block of ward-02 at the
+   * talker's level would open its gate, and a level between the stop
+   * (-45 dBov) and the start (-35 dBov) keeps an open gate open. */
   for (guint i = 0; i < N_WARDS; i++) {
-    join_ward (&f, i);
+    f.wards[i] = test_ward_new (ids[i], tones[i], colours[i]);
     if (i > 0)
       test_ward_set_volume (f.wards[i], 0.015);
+    join_ward (&f, i);
   }
 
   /* Only ward-01 is mixed: the others hear it, and ward-02's room tone
