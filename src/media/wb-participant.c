@@ -17,6 +17,8 @@
  */
 #include "media/wb-participant.h"
 
+#include "media/wb-media-util.h"
+
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 #include <stdio.h>
@@ -95,19 +97,6 @@ G_DEFINE_FINAL_TYPE (WbParticipant, wb_participant, G_TYPE_OBJECT)
 
 /* ---- building blocks ---------------------------------------------------- */
 
-static GstElement *
-make (const char  *factory,
-      const char  *name,
-      GError     **error)
-{
-  GstElement *element = gst_element_factory_make (factory, name);
-
-  if (element == NULL)
-    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                 "GStreamer element '%s' is missing; install the plugin that provides it",
-                 factory);
-  return element;
-}
 
 /* Makes the elements named in @factories (NULL-terminated), adds them to
  * @bin and links them in order.  Returns the first and last, borrowed. */
@@ -123,7 +112,7 @@ add_chain (GstBin              *bin,
 
   for (guint i = 0; factories[i] != NULL; i++) {
     g_autofree char *name = g_strdup_printf ("%s-%u-%s", prefix, i, factories[i]);
-    GstElement *element = make (factories[i], name, error);
+    GstElement *element = wb_media_make_element (factories[i], name, error);
 
     if (element == NULL)
       return FALSE;
@@ -180,7 +169,7 @@ add_udpsrc (WbParticipant  *self,
   gboolean rtcp = (index == WB_SOCKET_AUDIO_RTCP || index == WB_SOCKET_VIDEO_RTCP);
   g_autoptr (GstCaps) caps = NULL;
   g_autoptr (GstPad) pad = NULL;
-  GstElement *src = make ("udpsrc", names[index], error);
+  GstElement *src = wb_media_make_element ("udpsrc", names[index], error);
 
   if (src == NULL)
     return NULL;
@@ -218,7 +207,7 @@ add_udpsink (WbParticipant  *self,
     "audio-rtp-out", "audio-rtcp-out", "video-rtp-out", "video-rtcp-out",
   };
   g_autofree char *host = g_inet_address_to_string (self->remote);
-  GstElement *sink = make ("udpsink", names[index], error);
+  GstElement *sink = wb_media_make_element ("udpsink", names[index], error);
 
   if (sink == NULL)
     return NULL;
@@ -785,7 +774,7 @@ build_receive (WbParticipant  *self,
   GstElement *srcs[WB_N_SOCKETS];
   g_autoptr (GstCaps) mix_caps = gst_caps_from_string (WB_MIX_CAPS);
 
-  self->rtpbin = make ("rtpbin", "rtpbin", error);
+  self->rtpbin = wb_media_make_element ("rtpbin", "rtpbin", error);
   if (self->rtpbin == NULL)
     return FALSE;
   g_object_set (self->rtpbin,
@@ -891,7 +880,7 @@ build_shared_input (WbParticipant  *self,
   g_autoptr (GstPad) pay_sink = NULL;
   g_autoptr (GstPad) enc_src = NULL;
   g_autoptr (GstPad) queue_src = NULL;
-  GstElement *queue = make ("queue", "audio-shared-queue", error);
+  GstElement *queue = wb_media_make_element ("queue", "audio-shared-queue", error);
 
   if (queue == NULL)
     return FALSE;

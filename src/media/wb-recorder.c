@@ -4,6 +4,8 @@
  */
 #include "media/wb-recorder.h"
 
+#include "media/wb-media-util.h"
+
 GST_DEBUG_CATEGORY_STATIC (wb_recorder_debug);
 #define GST_CAT_DEFAULT wb_recorder_debug
 
@@ -31,14 +33,10 @@ add (WbRecorder  *self,
      const char  *name,
      GError     **error)
 {
-  GstElement *element = gst_element_factory_make (factory, name);
+  GstElement *element = wb_media_make_element (factory, name, error);
 
-  if (element == NULL) {
-    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                 "GStreamer element '%s' is missing; install the plugin that provides it",
-                 factory);
+  if (element == NULL)
     return NULL;
-  }
   gst_bin_add (self->pipeline, element);
   g_ptr_array_add (self->elements, gst_object_ref (element));
   return element;

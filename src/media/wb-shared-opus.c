@@ -10,6 +10,8 @@
  */
 #include "media/wb-shared-opus.h"
 
+#include "media/wb-media-util.h"
+
 struct _WbSharedOpus {
   GstElement *tee;              /* borrowed from the pipeline */
   GMutex lock;
@@ -51,14 +53,10 @@ add (GstBin      *pipeline,
      const char  *name,
      GError     **error)
 {
-  GstElement *element = gst_element_factory_make (factory, name);
+  GstElement *element = wb_media_make_element (factory, name, error);
 
-  if (element == NULL) {
-    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                 "GStreamer element '%s' is missing; install the plugin that provides it",
-                 factory);
+  if (element == NULL)
     return NULL;
-  }
   gst_bin_add (pipeline, element);
   return element;
 }

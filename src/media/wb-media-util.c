@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Small helpers shared by the media plane's graph builders (see
+ * wb-media-util.h).
+ */
+#include "media/wb-media-util.h"
+
+GstElement *
+wb_media_make_element (const char  *factory,
+                       const char  *name,
+                       GError     **error)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL)
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                 "GStreamer element '%s' is missing; install the plugin that provides it",
+                 factory);
+  return element;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Small helpers shared by the media plane's graph builders.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* gst_element_factory_make(), or a GST_CORE_ERROR_MISSING_PLUGIN error that
+ * names the missing element. */
+GstElement *wb_media_make_element (const char  *factory,
+                                   const char  *name,
+                                   GError     **error);
+
+G_END_DECLS
