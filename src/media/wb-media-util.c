@@ -18,3 +18,16 @@ wb_media_make_element (const char  *factory,
                  factory);
   return element;
 }
+
+GstElement *
+wb_media_add_element (GstBin      *bin,
+                      const char  *factory,
+                      const char  *name,
+                      GError     **error)
+{
+  GstElement *element = wb_media_make_element (factory, name, error);
+
+  if (element != NULL)
+    gst_bin_add (bin, element);
+  return element;
+}

@@ -14,4 +14,10 @@ GstElement *wb_media_make_element (const char  *factory,
                                    const char  *name,
                                    GError     **error);
 
+/* The same, added to @bin; returns it borrowed. */
+GstElement *wb_media_add_element  (GstBin      *bin,
+                                   const char  *factory,
+                                   const char  *name,
+                                   GError     **error);
+
 G_END_DECLS

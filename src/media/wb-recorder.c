@@ -33,11 +33,10 @@ add (WbRecorder  *self,
      const char  *name,
      GError     **error)
 {
-  GstElement *element = wb_media_make_element (factory, name, error);
+  GstElement *element = wb_media_add_element (self->pipeline, factory, name, error);
 
   if (element == NULL)
     return NULL;
-  gst_bin_add (self->pipeline, element);
   g_ptr_array_add (self->elements, gst_object_ref (element));
   return element;
 }

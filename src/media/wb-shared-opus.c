@@ -47,20 +47,6 @@ route_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
-static GstElement *
-add (GstBin      *pipeline,
-     const char  *factory,
-     const char  *name,
-     GError     **error)
-{
-  GstElement *element = wb_media_make_element (factory, name, error);
-
-  if (element == NULL)
-    return NULL;
-  gst_bin_add (pipeline, element);
-  return element;
-}
-
 WbSharedOpus *
 wb_shared_opus_new (GstBin      *pipeline,
                     GstElement  *full_mix_tee,
@@ -78,9 +64,9 @@ wb_shared_opus_new (GstBin      *pipeline,
   g_return_val_if_fail (GST_IS_BIN (pipeline), NULL);
   g_return_val_if_fail (GST_IS_ELEMENT (full_mix_tee), NULL);
 
-  if (!(queue = add (pipeline, "queue", "shared-opus-queue", error)) ||
-      !(enc = add (pipeline, "opusenc", "shared-opusenc", error)) ||
-      !(tee = add (pipeline, "tee", "shared-opus-tee", error)))
+  if (!(queue = wb_media_add_element (pipeline, "queue", "shared-opus-queue", error)) ||
+      !(enc = wb_media_add_element (pipeline, "opusenc", "shared-opusenc", error)) ||
+      !(tee = wb_media_add_element (pipeline, "tee", "shared-opus-tee", error)))
     return NULL;
   if (!gst_element_link_many (full_mix_tee, queue, enc, tee, NULL)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
