@@ -10,13 +10,17 @@
 #include <gst/gst.h>
 
 #include "gstmixminus.h"
+#include "gstwbopusdec.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (mixminus, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (mixminus, plugin);
+
+  ok &= GST_ELEMENT_REGISTER (wbopusdec, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, wardbridge,
-    "Conference elements of wardbridge: mix-minus audio mixing",
+    "Conference elements of wardbridge: mix-minus audio mixing, Opus decoding",
     plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

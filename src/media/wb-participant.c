@@ -556,38 +556,6 @@ on_request_rtcp_encoder (GstElement *rtpbin,
   return request_encoder (user_data, session, "rtcp");
 }
 
-/*
- * With in-band FEC, opusdec decodes each packet when the next one arrives
- * (a lost packet is rebuilt from its successor): one packet of delay,
- * WB_OPUS_PTIME_MS with the boxes' packets (longer packets are late by the
- * difference, within the mixer's slack up to 60 ms packets).  It declares the longest possible
- * Opus packet instead, 120 ms, and the mixer would wait that long for every
- * ward.  The decoder's LATENCY answer is upstream's plus one packet.
- */
-static GstPadProbeReturn
-fec_latency_probe (GstPad          *pad,
-                   GstPadProbeInfo *info,
-                   gpointer         user_data)
-{
-  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-  g_autoptr (GstPad) sink = NULL;
-  gboolean live;
-  GstClockTime min, max;
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
-    return GST_PAD_PROBE_OK;
-
-  sink = gst_element_get_static_pad (GST_PAD_PARENT (pad), "sink");
-  if (sink == NULL || !gst_pad_peer_query (sink, query))
-    return GST_PAD_PROBE_OK;   /* let the decoder answer */
-  gst_query_parse_latency (query, &live, &min, &max);
-  min += WB_OPUS_PTIME_MS * GST_MSECOND;
-  if (GST_CLOCK_TIME_IS_VALID (max))
-    max += WB_OPUS_PTIME_MS * GST_MSECOND;
-  gst_query_set_latency (query, live, min, max);
-  return GST_PAD_PROBE_HANDLED;
-}
-
 /* ---- shared Opus routing ----------------------------------------------- */
 
 /*
@@ -756,13 +724,40 @@ route_sent_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 /* ---- construction ------------------------------------------------------- */
 
+/*
+ * The audio jitter buffer (session 0) tells the decoder what it lost: a
+ * GAP event once it has waited its latency for a packet, which wbopusdec
+ * rebuilds from the next packet's in-band FEC or conceals.  It asks for
+ * no retransmission: no box sends audio RTX (the SDP offers none), and
+ * each request costs a timer wake-up per packet in the jitter buffer's
+ * thread.  Video keeps rtpbin's settings.
+ */
+static void
+on_new_jitterbuffer (GstElement *rtpbin,
+                     GstElement *jitterbuffer,
+                     guint       session,
+                     guint       ssrc,
+                     gpointer    user_data)
+{
+  WbParticipant *self = user_data;
+
+  (void) rtpbin;
+  (void) ssrc;
+  if (session != 0)
+    return;
+  g_object_set (jitterbuffer,
+                "do-retransmission", FALSE,
+                "do-lost", self->audio_codec == WB_AUDIO_CODEC_OPUS,
+                NULL);
+}
+
 static gboolean
 build_receive (WbParticipant  *self,
                guint           jitter_ms,
                GError        **error)
 {
-  static const char *const opus_rx[] = { "rtpopusdepay", "opusdec", "audioconvert",
-    "audioresample", "capsfilter", NULL };
+  /* wbopusdec gives the mixer's format itself (see plugins/gstwbopusdec.h). */
+  static const char *const opus_rx[] = { "rtpopusdepay", "wbopusdec", NULL };
   static const char *const pcma_rx[] = { "rtppcmadepay", "alawdec", "audioconvert",
     "audioresample", "capsfilter", NULL };
   static const char *const pcmu_rx[] = { "rtppcmudepay", "mulawdec", "audioconvert",
@@ -821,15 +816,8 @@ build_receive (WbParticipant  *self,
   if (!add_chain (GST_BIN (self->bin), audio_rx, "audio-rx", &self->audio_depay,
                   &audio_last, error))
     return FALSE;
-  g_object_set (audio_last, "caps", mix_caps, NULL);
-  if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
-    GstElement *dec = gst_bin_get_by_name (GST_BIN (self->bin), "audio-rx-1-opusdec");
-    g_autoptr (GstPad) dec_src = gst_element_get_static_pad (dec, "src");
-
-    g_object_set (dec, "plc", TRUE, "use-inband-fec", TRUE, NULL);
-    gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, fec_latency_probe, NULL, NULL);
-    gst_object_unref (dec);
-  }
+  if (self->audio_codec != WB_AUDIO_CODEC_OPUS)
+    g_object_set (audio_last, "caps", mix_caps, NULL);
   add_ghost (self->bin, audio_last, "src", "audio_src");
   add_buffer_probe (self->audio_depay, "sink", audio_rtp_probe, self);
 
@@ -857,6 +845,7 @@ build_receive (WbParticipant  *self,
   add_buffer_probe (video_last, "src", video_frame_probe, self);
 
   g_signal_connect (self->rtpbin, "pad-added", G_CALLBACK (on_rtpbin_pad_added), self);
+  g_signal_connect (self->rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
 
   return TRUE;
 }
@@ -977,6 +966,7 @@ build_send (WbParticipant  *self,
                   "bitrate", (gint) (audio_bitrate_kbps * 1000),
                   "frame-size", WB_OPUS_PTIME_MS,
                   "inband-fec", TRUE,
+                  "packet-loss-percentage", WB_OPUS_EXPECTED_LOSS_PERCENT,
                   NULL);
     gst_object_unref (enc);
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);

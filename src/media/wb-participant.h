@@ -50,6 +50,11 @@ G_BEGIN_DECLS
  * agents encode 20 ms frames too). */
 #define WB_OPUS_PTIME_MS 20
 
+/* The loss the Opus encoders (hub and agents) plan for.  libopus adds
+ * in-band FEC data (the previous frame again, coarser) only when told to
+ * expect some loss: "inband-fec" alone adds nothing. */
+#define WB_OPUS_EXPECTED_LOSS_PERCENT 10
+
 /* RTP payload types on the wire (DESIGN.md §2). */
 #define WB_PT_OPUS 111
 #define WB_PT_PCMA 8

@@ -85,6 +85,7 @@ wb_shared_opus_new (GstBin      *pipeline,
                 "bitrate", (gint) (bitrate_kbps * 1000),
                 "frame-size", WB_OPUS_PTIME_MS,
                 "inband-fec", TRUE,
+                "packet-loss-percentage", WB_OPUS_EXPECTED_LOSS_PERCENT,
                 NULL);
   g_object_set (self->tee, "allow-not-linked", TRUE, NULL);
   encoded = gst_element_get_static_pad (enc, "src");
