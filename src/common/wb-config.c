@@ -28,7 +28,8 @@ static const char *const hub_keys[] = { "public-address", "rtp-port-min", "rtp-p
 static const char *const http_keys[] = { "address", "port", "tls-certificate", "tls-key", "max-body-bytes",
                                          "metrics-allow", NULL };
 static const char *const media_keys[] = { "width", "height", "framerate", "video-bitrate-kbps",
-                                          "audio-bitrate-kbps", "jitter-ms", "layout", "mix-gate", NULL };
+                                          "audio-bitrate-kbps", "jitter-ms", "layout", "mix-gate",
+                                          "paced-output", NULL };
 static const char *const store_keys[] = { "state-dir", NULL };
 static const char *const auth_keys[] = { "admin-tokens", "scheduler-tokens", NULL };
 static const char *const endpoint_keys[] = { "name", "kind", "mode", "token", "address", "audio-port",
@@ -465,6 +466,7 @@ load_fixed_groups (Checker *c, WbConfig *config)
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
   config->layout = get_enum (c, "media", "layout", layout_names, WB_LAYOUT_GRID);
   config->mix_gate = get_bool (c, "media", "mix-gate", FALSE);
+  config->paced_output = get_bool (c, "media", "paced-output", FALSE);
 
   /* [store] */
   config->state_dir = get_string (c, "store", "state-dir");
@@ -755,7 +757,7 @@ wb_config_summary (const WbConfig *config)
                           "  endpoints:   %u (%u phường, %u xã; %u agent, %u static; %u with SRTP)\n"
                           "  RTP ports:   %u-%u (room for %u wards)\n"
                           "  HTTP:        %s:%u%s\n"
-                          "  media:       %ux%u at %u fps, video %u kbit/s, audio %u kbit/s, jitter %u ms, layout %s%s\n"
+                          "  media:       %ux%u at %u fps, video %u kbit/s, audio %u kbit/s, jitter %u ms, layout %s%s%s\n"
                           "  state dir:   %s\n"
                           "  tokens:      %u admin, %u scheduler\n",
                           config->path,
@@ -768,6 +770,7 @@ wb_config_summary (const WbConfig *config)
                           config->video_bitrate_kbps, config->audio_bitrate_kbps,
                           config->jitter_ms, wb_layout_kind_to_string (config->layout),
                           config->mix_gate ? ", mix gate" : "",
+                          config->paced_output ? ", paced output" : "",
                           config->state_dir,
                           g_strv_length (config->admin_tokens),
                           g_strv_length (config->scheduler_tokens));

@@ -84,6 +84,7 @@ typedef struct {
   guint jitter_ms;
   WbLayoutKind layout;
   gboolean mix_gate;          /* only talking wards enter the mix */
+  gboolean paced_output;      /* mixer and compositor always wait their full latency */
 
   /* [store] */
   char *state_dir;

@@ -115,6 +115,7 @@ test_example_file (void)
   g_assert_cmpuint (config->jitter_ms, ==, WB_DEFAULT_JITTER_MS);
   g_assert_cmpint (config->layout, ==, WB_LAYOUT_GRID);
   g_assert_false (config->mix_gate);
+  g_assert_false (config->paced_output);
   g_assert_cmpstr (config->state_dir, ==, "/var/lib/wardbridge");
   g_assert_null (config->tls_certificate);
   g_assert_null (config->public_address);

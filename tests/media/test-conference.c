@@ -46,6 +46,7 @@ typedef struct {
  */
 static gboolean srtp_ward_01 = FALSE;   /* make_config_full(): ward-01 with srtp=true */
 static gboolean mix_gate = FALSE;       /* make_config_full(): [media] mix-gate=true */
+static gboolean paced_output = FALSE;   /* make_config_full(): [media] paced-output=true */
 
 static WbConfig *
 make_config_full (const char *state_dir,
@@ -64,14 +65,15 @@ make_config_full (const char *state_dir,
   g_autofree char *data = g_strdup_printf (
       "[hub]\nrtp-port-min=%u\nrtp-port-max=%u\n"
       "[media]\nwidth=%u\nheight=%u\nframerate=10\nvideo-bitrate-kbps=400\n"
-      "audio-bitrate-kbps=32\njitter-ms=40\nmix-gate=%s\n"
+      "audio-bitrate-kbps=32\njitter-ms=40\nmix-gate=%s\npaced-output=%s\n"
       "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
       "srtp=%s\n"
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
-      min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false", state_dir, srtp_ward_01 ? "true" : "false",
+      min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false",
+      paced_output ? "true" : "false", state_dir, srtp_ward_01 ? "true" : "false",
       ward2, ward3);
   g_autoptr (GError) error = NULL;
   WbConfig *config = wb_config_load_from_data ("test.conf", data, -1, NULL, NULL, &error);
@@ -546,11 +548,34 @@ strv_has (GPtrArray  *log,
   return FALSE;
 }
 
-/* ward-03 stops sending: its tile shows the slate within the bound, the
- * others keep getting video at the frame rate and audio without gaps, and
- * its picture comes back when it sends again. */
+/* The aggregators' inputs beyond the wards' own and the conference's
+ * clock source: the pacer, with [media] paced-output=true only. */
 static void
-test_conference_stall_and_resume (void)
+assert_pacers (Fixture *f, gboolean paced)
+{
+  GstElement *pipeline = wb_conference_get_pipeline (f->conf);
+  g_autoptr (GstElement) compositor = gst_bin_get_by_name (GST_BIN (pipeline), "compositor");
+  g_autoptr (GstElement) mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
+  gboolean ignore_inactive;
+
+  g_assert_cmpuint (compositor->numsinkpads, ==, N_WARDS + 1 + (paced ? 1 : 0));
+  g_object_get (compositor, "ignore-inactive-pads", &ignore_inactive, NULL);
+  g_assert_true (ignore_inactive == !paced);
+  if (mixer != NULL) {
+    g_assert_cmpuint (mixer->numsinkpads, ==, N_WARDS + 1 + (paced ? 1 : 0));
+    g_object_get (mixer, "ignore-inactive-pads", &ignore_inactive, NULL);
+    g_assert_true (ignore_inactive == !paced);
+  }
+}
+
+/* ward-03 stops sending: its tile shows the slate within the bound, the
+ * others keep getting video at the frame rate and audio without gaps
+ * longer than the bounds below, and its picture comes back when it sends
+ * again.  With prompt output (the default) the others' timing moves by
+ * about the latency as the stall starts and as it ends; paced, not at all
+ * (see add_pacer() in wb-conference.c). */
+static void
+run_stall_and_resume (gboolean paced)
 {
   Fixture f = { 0, };
   g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
@@ -560,6 +585,9 @@ test_conference_stall_and_resume (void)
   guint64 frames0, frames1;
   double stalled_s;
 
+  paced_output = paced;
+  f.config = make_config ();
+  paced_output = FALSE;
   fixture_set_up (&f, WB_LAYOUT_GRID);
   g_signal_connect (f.conf, "participant-state", G_CALLBACK (on_participant_state), states);
   for (guint i = 0; i < N_WARDS; i++)
@@ -567,6 +595,7 @@ test_conference_stall_and_resume (void)
   assert_tiles_show_colours (&f, "before the stall");
   test_run_for (2.0 * WB_CONFERENCE_TICK_MS / 1000.0);
   g_assert_true (strv_has (states, "ward-03=live"));
+  assert_pacers (&f, paced);
 
   /* A reference: gaps over two seconds of normal running. */
   test_ward_reset_gaps (f.wards[0]);
@@ -612,10 +641,11 @@ test_conference_stall_and_resume (void)
                   test_ward_get_max_video_gap_us (f.wards[0]) / 1e3,
                   test_ward_get_max_audio_gap_us (f.wards[0]) / 1e3);
   /* The others keep receiving: 10 fps, at least half of the frames, and
-   * no hole anywhere near the 3 s the stall lasted.  (On a quiet machine
-   * the holes are 100-130 ms of video and 25-70 ms of audio, as without a
-   * stall; before the pacer inputs they were one latency, 170-300 ms.  A
-   * machine at load 25 adds up to most of a second.) */
+   * no hole anywhere near the 3 s the stall lasted.  (On a quiet machine,
+   * paced, the holes are 100-130 ms of video and 25-70 ms of audio, as
+   * without a stall; prompt, the stall's start adds one latency, about
+   * 225 ms of video and 110 ms of audio.  A machine at load 25 adds up to
+   * most of a second.) */
   g_assert_cmpuint (frames1 - frames0, >=, (guint64) (stalled_s * 10 / 2));
   g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[0]), <, 3 * G_USEC_PER_SEC / 2);
   g_assert_cmpint (test_ward_get_max_video_gap_us (f.wards[1]), <, 3 * G_USEC_PER_SEC / 2);
@@ -643,6 +673,18 @@ test_conference_stall_and_resume (void)
   g_assert_cmpstr (g_ptr_array_index (states, states->len - 1), ==, "ward-03=live");
 
   fixture_tear_down (&f);
+}
+
+static void
+test_conference_stall_and_resume (void)
+{
+  run_stall_and_resume (FALSE);
+}
+
+static void
+test_conference_stall_and_resume_paced (void)
+{
+  run_stall_and_resume (TRUE);
 }
 
 /* Someone at another address sends a loud 1500 Hz tone and white video to
@@ -1545,6 +1587,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conference/shared-opus", test_conference_shared_opus);
   g_test_add_func ("/conference/mix-gate", test_conference_mix_gate);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
+  g_test_add_func ("/conference/stall-and-resume-paced", test_conference_stall_and_resume_paced);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);
   g_test_add_func ("/conference/leave-rejoin", test_conference_leave_rejoin);
   g_test_add_func ("/conference/recording-and-snapshot", test_conference_recording_and_snapshot);
