@@ -727,10 +727,7 @@ route_sent_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 /*
  * The audio jitter buffer (session 0) tells the decoder what it lost: a
  * GAP event once it has waited its latency for a packet, which wbopusdec
- * rebuilds from the next packet's in-band FEC or conceals.  It asks for
- * no retransmission: no box sends audio RTX (the SDP offers none), and
- * each request costs a timer wake-up per packet in the jitter buffer's
- * thread.  Video keeps rtpbin's settings.
+ * rebuilds from the next packet's in-band FEC or conceals.
  */
 static void
 on_new_jitterbuffer (GstElement *rtpbin,
@@ -745,10 +742,7 @@ on_new_jitterbuffer (GstElement *rtpbin,
   (void) ssrc;
   if (session != 0)
     return;
-  g_object_set (jitterbuffer,
-                "do-retransmission", FALSE,
-                "do-lost", self->audio_codec == WB_AUDIO_CODEC_OPUS,
-                NULL);
+  g_object_set (jitterbuffer, "do-lost", self->audio_codec == WB_AUDIO_CODEC_OPUS, NULL);
 }
 
 static gboolean
@@ -772,9 +766,13 @@ build_receive (WbParticipant  *self,
   self->rtpbin = wb_media_make_element ("rtpbin", "rtpbin", error);
   if (self->rtpbin == NULL)
     return FALSE;
+  /* No retransmission requests (rtpbin's default): the SDP offers no RTX
+   * and no box sends any.  A lost video packet is recovered by the
+   * depayloader's keyframe request (PLI, below), a lost audio packet by
+   * FEC or concealment.  With requests on, every jitter buffer's timer
+   * thread woke for every packet, for nothing. */
   g_object_set (self->rtpbin,
                 "latency", jitter_ms,
-                "do-retransmission", TRUE,
                 "rtp-profile", GST_RTP_PROFILE_AVPF,
                 "autoremove", TRUE,
                 NULL);
