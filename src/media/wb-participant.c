@@ -676,8 +676,17 @@ route_gate (WbParticipant   *self,
              shared ? "shared" : "own", GST_TIME_ARGS (GST_BUFFER_PTS (packet)));
     return GST_PAD_PROBE_DROP;
   }
-  if (pts != GST_BUFFER_PTS (packet)) {
-    /* A shared packet is shared by every ward: this ward's own copy. */
+  if (shared) {
+    /* A shared packet is shared by every ward: this ward's own copy, bytes
+     * and all.  The payloader puts the packet's memory in the RTP buffer it
+     * makes, and one GstMemory in every ward's RTP buffer at once has that
+     * many parents, added and removed under one lock from every ward's
+     * thread: a third of these threads' time at 32 wards (perf). */
+    packet = gst_buffer_copy_deep (packet);
+    gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+    GST_BUFFER_PTS (packet) = GST_BUFFER_DTS (packet) = pts;
+    GST_PAD_PROBE_INFO_DATA (info) = packet;
+  } else if (pts != GST_BUFFER_PTS (packet)) {
     packet = gst_buffer_make_writable (packet);
     GST_BUFFER_PTS (packet) = GST_BUFFER_DTS (packet) = pts;
     GST_PAD_PROBE_INFO_DATA (info) = packet;
