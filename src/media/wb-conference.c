@@ -59,6 +59,8 @@ typedef struct {
   gboolean talking;
   gint64 talk_start_us;
   gboolean signal_lost;
+  gboolean video_parked;           /* see park_input() */
+  gboolean audio_parked;
   gint64 joined_us;
 } Slot;
 
@@ -386,6 +388,60 @@ media_state (Slot   *slot,
   return now - last_us > stall ? WB_PARTICIPANT_STATE_STALLED : WB_PARTICIPANT_STATE_LIVE;
 }
 
+/*
+ * Prompt output waits for every input that has had data, so a ward that
+ * stopped sending would hold everyone's mix or composite at the deadline
+ * until it came back or left.  Its input is "parked" instead: flushed once,
+ * which GstAggregator takes for an input that never had data, and with
+ * ignore-inactive-pads it stops waiting for it after one more deadline.
+ * The ward's next buffer makes it an input again.
+ *
+ * The flush must not meet a buffer on its way in: it is sent from an IDLE
+ * probe on the ward's output pad, which runs while that pad is not
+ * pushing.  A flush also takes the segment away from the aggregator's pad,
+ * and the ward's pad would not send it again: it is sent again here.
+ */
+static GstPadProbeReturn
+park_when_idle (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  GstPad *agg_pad = user_data;
+  g_autoptr (GstPad) peer = gst_pad_get_peer (pad);
+  g_autoptr (GstEvent) segment = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+
+  (void) info;
+  if (peer == agg_pad && segment != NULL) {
+    GST_DEBUG_OBJECT (agg_pad, "parked: its ward stopped sending");
+    gst_pad_send_event (agg_pad, gst_event_new_flush_start ());
+    gst_pad_send_event (agg_pad, gst_event_new_flush_stop (FALSE));
+    gst_pad_send_event (agg_pad, g_steal_pointer (&segment));
+  }
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+update_parking (Slot       *slot,
+                gint64      now,
+                gint64      last_us,
+                gboolean   *parked,
+                const char *ghost,
+                GstPad     *agg_pad)
+{
+  gboolean stalled = last_us != 0 &&
+      media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
+
+  if (stalled && !*parked && agg_pad != NULL) {
+    GstElement *bin = wb_participant_get_bin (slot->participant);
+    g_autoptr (GstPad) src = gst_element_get_static_pad (bin, ghost);
+
+    if (src != NULL)
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, park_when_idle,
+                         gst_object_ref (agg_pad), gst_object_unref);
+  }
+  *parked = stalled;
+}
+
 static void
 update_speaker (WbConference *self,
                 gint64        now)
@@ -592,6 +648,11 @@ on_tick (gpointer user_data)
                 wb_participant_get_id (slot->participant), lost ? "lost" : "back");
     }
 
+    if (!self->config->paced_output) {
+      update_parking (slot, now, last_video_us, &slot->video_parked, "video_src", slot->comp_pad);
+      update_parking (slot, now, last_audio_us, &slot->audio_parked, "audio_src", slot->mix_pad);
+    }
+
     state = media_state (slot, now, MAX (last_video_us, last_audio_us));
     if (state != slot->state) {
       slot->state = state;
@@ -728,13 +789,14 @@ on_bus_message (GstBus     *bus,
  * its latency deadline (jitter buffer + WB_CONFERENCE_PROCESSING_SLACK +
  * one block) when one has not.
  *
- * Prompt (the default): the mix leaves 30-45 ms and the composite 85-115 ms
- * after the wards' media came in at 32 wards (tests/bench, p50), against
- * 120-130 and 150-260 ms paced.  Inputs that never had data (a ward that
- * joined but does not send yet) are not waited for (ignore-inactive-pads).
- * A ward that stops sending is waited for up to the deadline until it
- * leaves or sends again, so its stall moves the others' timing by about
- * the latency once, and its return moves it back: one gap heard and seen.
+ * Prompt (the default): at 32 wards the hub adds 30-55 ms of audio and
+ * 40-115 ms of video (tests/bench, p50), against 120-130 and 150-260 ms
+ * paced.  Inputs that never had data (a ward that joined but does not send
+ * yet) are not waited for (ignore-inactive-pads).  A ward that stops
+ * sending is waited for up to the deadline until it is seen stalled, then
+ * its inputs are parked (update_parking()); so its stall moves the others'
+ * timing by about the latency, and its return moves it back: a gap heard
+ * and seen each time.
  *
  * Paced: a pacer, an input that never gets data, makes the aggregator
  * always wait for the deadline, so a ward stalling or leaving changes

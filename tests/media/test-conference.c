@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/app/app.h>
+#include <gst/base/gstaggregator.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -568,6 +569,37 @@ assert_pacers (Fixture *f, gboolean paced)
   }
 }
 
+/* How many of @name's inputs it does not wait for (GstAggregator's
+ * "inactive" pads: parked, or never fed). */
+typedef struct {
+  Fixture *f;
+  const char *name;
+  guint count;
+} InactiveWait;
+
+static guint
+count_inactive (Fixture *f, const char *name)
+{
+  g_autoptr (GstElement) agg = gst_bin_get_by_name (GST_BIN (wb_conference_get_pipeline (f->conf)), name);
+  guint n = 0;
+
+  if (agg == NULL)
+    return 0;
+  GST_OBJECT_LOCK (agg);
+  for (GList *l = agg->sinkpads; l != NULL; l = l->next)
+    n += gst_aggregator_pad_is_inactive (GST_AGGREGATOR_PAD (l->data)) ? 1 : 0;
+  GST_OBJECT_UNLOCK (agg);
+  return n;
+}
+
+static gboolean
+inactive_reached (gpointer data)
+{
+  InactiveWait *w = data;
+
+  return count_inactive (w->f, w->name) == w->count;
+}
+
 /* ward-03 stops sending: its tile shows the slate within the bound, the
  * others keep getting video at the frame rate and audio without gaps
  * longer than the bounds below, and its picture comes back when it sends
@@ -633,6 +665,15 @@ run_stall_and_resume (gboolean paced)
   }
   g_assert_true (strv_has (states, "ward-03=stalled"));
   g_assert_false (strv_has (states, "ward-01=stalled"));
+  /* Prompt, its inputs are parked: the compositor and the mixer no longer
+   * wait for it.  Paced, nothing is parked. */
+  {
+    InactiveWait comp = { &f, "compositor", paced ? 0 : 1 };
+    InactiveWait mix = { &f, "mixer", paced || !wb_conference_has_audio_mixer (f.conf) ? 0 : 1 };
+
+    g_assert_true (test_wait_until (inactive_reached, &comp, WAIT_S));
+    g_assert_true (test_wait_until (inactive_reached, &mix, WAIT_S));
+  }
 
   frames1 = test_ward_get_frame_count (f.wards[0]);
   stalled_s = (g_get_monotonic_time () - t0) / 1e6;
@@ -671,6 +712,14 @@ run_stall_and_resume (gboolean paced)
   g_assert_cmpint (t_back - t0, <, 5 * G_USEC_PER_SEC);
   test_run_for (2.0 * WB_CONFERENCE_TICK_MS / 1000.0);
   g_assert_cmpstr (g_ptr_array_index (states, states->len - 1), ==, "ward-03=live");
+  /* Its first buffers made its inputs inputs again. */
+  {
+    InactiveWait comp = { &f, "compositor", 0 };
+    InactiveWait mix = { &f, "mixer", 0 };
+
+    g_assert_true (test_wait_until (inactive_reached, &comp, WAIT_S));
+    g_assert_true (test_wait_until (inactive_reached, &mix, WAIT_S));
+  }
 
   fixture_tear_down (&f);
 }
