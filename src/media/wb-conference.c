@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "media/wb-media-util.h"
 #include "media/wb-port-allocator.h"
 #include "media/wb-recorder.h"
 #include "media/wb-shared-opus.h"
@@ -33,9 +34,6 @@
 
 GST_DEBUG_CATEGORY_STATIC (wb_conference_debug);
 #define GST_CAT_DEFAULT wb_conference_debug
-
-/* The mixminus element comes from our own plugin, linked in statically. */
-GST_PLUGIN_STATIC_DECLARE (wardbridge);
 
 #define MIXER_FACTORY "mixminus"
 #define SNAPSHOT_TIMEOUT (5 * GST_SECOND)
@@ -159,13 +157,7 @@ ensure_plugins (void)
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GstPlugin *plugin = gst_registry_find_plugin (gst_registry_get (), "wardbridge");
-
-    /* Tests may have loaded the module form from GST_PLUGIN_PATH. */
-    if (plugin == NULL)
-      GST_PLUGIN_STATIC_REGISTER (wardbridge);
-    else
-      gst_object_unref (plugin);
+    wb_media_ensure_plugin ();
     GST_DEBUG_CATEGORY_INIT (wb_conference_debug, "wb-conference", 0,
                              "wardbridge conference pipeline");
     g_once_init_leave (&once, 1);

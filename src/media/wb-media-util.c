@@ -5,6 +5,27 @@
  */
 #include "media/wb-media-util.h"
 
+/* Our own elements (mixminus, wbopusdec) come from our plugin, linked in
+ * statically. */
+GST_PLUGIN_STATIC_DECLARE (wardbridge);
+
+void
+wb_media_ensure_plugin (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GstPlugin *plugin = gst_registry_find_plugin (gst_registry_get (), "wardbridge");
+
+    /* Tests may have loaded the module form from GST_PLUGIN_PATH. */
+    if (plugin == NULL)
+      GST_PLUGIN_STATIC_REGISTER (wardbridge);
+    else
+      gst_object_unref (plugin);
+    g_once_init_leave (&once, 1);
+  }
+}
+
 GstElement *
 wb_media_make_element (const char  *factory,
                        const char  *name,

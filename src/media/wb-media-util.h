@@ -20,4 +20,9 @@ GstElement *wb_media_add_element  (GstBin      *bin,
                                    const char  *name,
                                    GError     **error);
 
+/* Registers the "wardbridge" plugin (mixminus, wbopusdec), linked in
+ * statically, unless a test loaded its module form from GST_PLUGIN_PATH.
+ * Once per process; any thread. */
+void        wb_media_ensure_plugin (void);
+
 G_END_DECLS

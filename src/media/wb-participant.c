@@ -1035,6 +1035,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   g_return_val_if_fail ((srtp_send_key == NULL) == (srtp_recv_key == NULL), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  wb_media_ensure_plugin ();   /* wbopusdec */
   if ((srtp_send_key != NULL && g_bytes_get_size (srtp_send_key) != WB_SRTP_MASTER_KEY_LEN) ||
       (srtp_recv_key != NULL && g_bytes_get_size (srtp_recv_key) != WB_SRTP_MASTER_KEY_LEN)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
