@@ -57,7 +57,7 @@ typedef struct {
   gboolean talking;
   gint64 talk_start_us;
   gboolean signal_lost;
-  gboolean video_parked;           /* see park_input() */
+  gboolean video_parked;           /* see update_parking() */
   gboolean audio_parked;
   gint64 joined_us;
 } Slot;
