@@ -6,6 +6,9 @@
 #define G_LOG_DOMAIN "wardbridge"
 
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <glib-unix.h>
@@ -41,6 +44,28 @@ on_hangup (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/*
+ * The media threads allocate and free frames, converted tiles and packets
+ * (100 bytes to 1.4 MB) at frame and packet rate.  With glibc's defaults
+ * freed memory goes back at once: blocks over 128 KB are mapped and
+ * unmapped each time, the heaps are trimmed past 128 KB free, and every
+ * page taken again faults and is zeroed (perf at 32 wards: 4.6 % of the
+ * hub's samples in page faults and sysmalloc; 1.3 % with these settings).
+ * The heaps keep up to 64 MiB free and serve blocks up to 8 MiB.  The
+ * MALLOC_TRIM_THRESHOLD_ and MALLOC_MMAP_THRESHOLD_ environment variables
+ * still win.
+ */
+static void
+tune_malloc (void)
+{
+#ifdef __GLIBC__
+  if (g_getenv ("MALLOC_TRIM_THRESHOLD_") == NULL)
+    mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+  if (g_getenv ("MALLOC_MMAP_THRESHOLD_") == NULL)
+    mallopt (M_MMAP_THRESHOLD, 8 * 1024 * 1024);
+#endif
+}
+
 static void
 print_lines (FILE *out, GPtrArray *lines, const char *prefix)
 {
@@ -71,6 +96,7 @@ main (int argc, char **argv)
   g_autoptr (WbDaemon) daemon = NULL;
   App app = { 0 };
 
+  tune_malloc ();
   setlocale (LC_ALL, "");
 
   context = g_option_context_new ("- the wardbridge conference hub");
