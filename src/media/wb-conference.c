@@ -1105,8 +1105,9 @@ wb_conference_new (const WbConfig *config,
  * fresh pool of the decoder's own, and frames with their own strides and
  * plane offsets (GstVideoMeta).  avdec_h264 renders straight into that
  * pool (with the padding libav needs); refused outright, the query left it
- * decoding into libav's buffers and copying every frame (memmove, 15 % of
- * the video decoding threads' samples at 32 wards). */
+ * decoding into libav's buffers and copying every frame out.  (A frame
+ * libav keeps as a reference is still copied once, by GstVideoDecoder
+ * making its output writable.) */
 static GstPadProbeReturn
 allocation_query_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
