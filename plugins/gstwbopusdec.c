@@ -92,6 +92,18 @@ count (GstWbOpusDec * self, guint64 * counter)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* A setting ("plc", "fec"), read under the object lock. */
+static gboolean
+setting (GstWbOpusDec * self, const gboolean * field)
+{
+  gboolean value;
+
+  GST_OBJECT_LOCK (self);
+  value = *field;
+  GST_OBJECT_UNLOCK (self);
+  return value;
+}
+
 static GstClockTime
 samples_to_time (gint samples)
 {
@@ -223,17 +235,12 @@ static GstFlowReturn
 handle_gap (GstWbOpusDec * self, GstClockTime pts, GstClockTime duration)
 {
   GstFlowReturn ret;
-  gboolean fec;
-
-  GST_OBJECT_LOCK (self);
-  fec = self->fec;
-  GST_OBJECT_UNLOCK (self);
 
   /* An earlier gap has no successor to rebuild it from. */
   ret = finish_gap (self, NULL, 0);
   if (ret != GST_FLOW_OK)
     return ret;
-  if (!fec || self->decoder == NULL)
+  if (!setting (self, &self->fec) || self->decoder == NULL)
     return self->decoder != NULL ?
         conceal (self, pts, gap_samples (self, duration)) : GST_FLOW_OK;
 
@@ -258,12 +265,7 @@ gst_wb_opus_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (gst_buffer_get_size (buffer) == 0) {
-    gboolean plc;
-
-    GST_OBJECT_LOCK (self);
-    plc = self->plc;
-    GST_OBJECT_UNLOCK (self);
-    ret = plc ? handle_gap (self, GST_BUFFER_PTS (buffer),
+    ret = setting (self, &self->plc) ? handle_gap (self, GST_BUFFER_PTS (buffer),
         GST_BUFFER_DURATION (buffer)) : GST_FLOW_OK;
     gst_buffer_unref (buffer);
     return ret;
@@ -280,15 +282,10 @@ gst_wb_opus_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   gst_buffer_unmap (buffer, &map);
 
   if (ret == GST_FLOW_OK && !decoded) {
-    gboolean plc;
-
     count (self, &self->decode_errors);
-    GST_OBJECT_LOCK (self);
-    plc = self->plc;
-    GST_OBJECT_UNLOCK (self);
     GST_DEBUG_OBJECT (self, "undecodable packet of %" G_GSIZE_FORMAT " bytes",
         gst_buffer_get_size (buffer));
-    if (plc)
+    if (setting (self, &self->plc))
       ret = conceal (self, GST_BUFFER_PTS (buffer), self->last_samples);
   }
   gst_buffer_unref (buffer);
@@ -353,12 +350,8 @@ gst_wb_opus_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     }
     case GST_EVENT_GAP:{
       GstClockTime pts, duration;
-      gboolean plc;
 
-      GST_OBJECT_LOCK (self);
-      plc = self->plc;
-      GST_OBJECT_UNLOCK (self);
-      if (!plc || self->decoder == NULL)
+      if (!setting (self, &self->plc) || self->decoder == NULL)
         break;
       gst_event_parse_gap (event, &pts, &duration);
       gst_event_unref (event);
