@@ -28,8 +28,8 @@ static const char *const hub_keys[] = { "public-address", "rtp-port-min", "rtp-p
 static const char *const http_keys[] = { "address", "port", "tls-certificate", "tls-key", "max-body-bytes",
                                          "metrics-allow", NULL };
 static const char *const media_keys[] = { "width", "height", "framerate", "video-bitrate-kbps",
-                                          "audio-bitrate-kbps", "jitter-ms", "layout", "mix-gate",
-                                          "paced-output", NULL };
+                                          "audio-bitrate-kbps", "audio-expected-loss-percent", "jitter-ms",
+                                          "layout", "mix-gate", "paced-output", NULL };
 static const char *const store_keys[] = { "state-dir", NULL };
 static const char *const auth_keys[] = { "admin-tokens", "scheduler-tokens", NULL };
 static const char *const endpoint_keys[] = { "name", "kind", "mode", "token", "address", "audio-port",
@@ -463,6 +463,8 @@ load_fixed_groups (Checker *c, WbConfig *config)
   config->framerate = get_uint (c, "media", "framerate", WB_DEFAULT_FRAMERATE, 1, 60);
   config->video_bitrate_kbps = get_uint (c, "media", "video-bitrate-kbps", WB_DEFAULT_VIDEO_KBPS, 64, 20000);
   config->audio_bitrate_kbps = get_uint (c, "media", "audio-bitrate-kbps", WB_DEFAULT_AUDIO_KBPS, 6, 510);
+  config->audio_expected_loss_percent = get_uint (c, "media", "audio-expected-loss-percent",
+                                                  WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT, 0, 20);
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
   config->layout = get_enum (c, "media", "layout", layout_names, WB_LAYOUT_GRID);
   config->mix_gate = get_bool (c, "media", "mix-gate", FALSE);

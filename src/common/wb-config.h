@@ -81,6 +81,7 @@ typedef struct {
   guint framerate;
   guint video_bitrate_kbps;
   guint audio_bitrate_kbps;
+  guint audio_expected_loss_percent;  /* Opus in-band FEC plans for it; 0: no FEC */
   guint jitter_ms;
   WbLayoutKind layout;
   gboolean mix_gate;          /* only talking wards enter the mix */
@@ -112,6 +113,10 @@ typedef struct {
 #define WB_DEFAULT_FRAMERATE         25
 #define WB_DEFAULT_VIDEO_KBPS        1500
 #define WB_DEFAULT_AUDIO_KBPS        32
+/* What the hub's Opus encoders plan for: libopus puts in-band FEC in its
+ * packets only for an expected loss above 0, and at 10 % it switches 32 kb/s
+ * mono from CELT to SILK/hybrid, about 5x the CPU per encode. */
+#define WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT 10
 #define WB_DEFAULT_JITTER_MS         40
 /* Each ward uses four hub ports: audio RTP+RTCP, video RTP+RTCP. */
 #define WB_PORTS_PER_ENDPOINT        4

@@ -1002,7 +1002,8 @@ build_audio (WbConference  *self,
     return FALSE;
 
   self->shared_opus = wb_shared_opus_new (GST_BIN (self->pipeline), self->full_mix_tee,
-                                          self->config->audio_bitrate_kbps, error);
+                                          self->config->audio_bitrate_kbps,
+                                          self->config->audio_expected_loss_percent, error);
   return self->shared_opus != NULL;
 }
 
@@ -1411,7 +1412,8 @@ wb_conference_add_endpoint (WbConference            *self,
   else
     participant = wb_participant_new (endpoint, remote, audio_port, video_port, sockets,
                                       base_port, self->config->jitter_ms,
-                                      self->config->audio_bitrate_kbps, srtp_key, srtp_key,
+                                      self->config->audio_bitrate_kbps,
+                                      self->config->audio_expected_loss_percent, srtp_key, srtp_key,
                                       &local_error);
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
     if (participant == NULL)

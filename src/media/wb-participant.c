@@ -913,6 +913,7 @@ build_shared_input (WbParticipant  *self,
 static gboolean
 build_send (WbParticipant  *self,
             guint           audio_bitrate_kbps,
+            guint           audio_expected_loss_percent,
             GError        **error)
 {
   static const char *const opus_tx[] = { "queue", "audioconvert", "audioresample",
@@ -973,7 +974,7 @@ build_send (WbParticipant  *self,
                   "bitrate", (gint) (audio_bitrate_kbps * 1000),
                   "frame-size", WB_OPUS_PTIME_MS,
                   "inband-fec", TRUE,
-                  "packet-loss-percentage", WB_OPUS_EXPECTED_LOSS_PERCENT,
+                  "packet-loss-percentage", (gint) audio_expected_loss_percent,
                   NULL);
     gst_object_unref (enc);
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
@@ -1021,6 +1022,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
                     guint                   hub_base_port,
                     guint                   jitter_ms,
                     guint                   audio_bitrate_kbps,
+                    guint                   audio_expected_loss_percent,
                     GBytes                 *srtp_send_key,
                     GBytes                 *srtp_recv_key,
                     GError                **error)
@@ -1074,7 +1076,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   self->bin = gst_object_ref_sink (gst_bin_new (bin_name));
 
   if (!build_receive (self, jitter_ms, error) ||
-      !build_send (self, audio_bitrate_kbps, error)) {
+      !build_send (self, audio_bitrate_kbps, audio_expected_loss_percent, error)) {
     g_prefix_error (error, "%s: ", self->id);
     return NULL;
   }

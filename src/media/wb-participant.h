@@ -50,11 +50,6 @@ G_BEGIN_DECLS
  * agents encode 20 ms frames too). */
 #define WB_OPUS_PTIME_MS 20
 
-/* The loss the Opus encoders (hub and agents) plan for.  libopus adds
- * in-band FEC data (the previous frame again, coarser) only when told to
- * expect some loss: "inband-fec" alone adds nothing. */
-#define WB_OPUS_EXPECTED_LOSS_PERCENT 10
-
 /* RTP payload types on the wire (DESIGN.md §2). */
 #define WB_PT_OPUS 111
 #define WB_PT_PCMA 8
@@ -97,7 +92,9 @@ G_DECLARE_FINAL_TYPE (WbParticipant, wb_participant, WB, PARTICIPANT, GObject)
  * sockets in WbSocketIndex order, at @hub_base_port .. +3; the participant
  * takes its own references.  @remote is the ward's address (sent to, and
  * the only source accepted); @audio_port and @video_port are the ward's
- * RTP ports (RTCP on the next ones).  With @srtp_send_key and
+ * RTP ports (RTCP on the next ones).  The ward's Opus encoder sends
+ * @audio_bitrate_kbps with in-band FEC for @audio_expected_loss_percent
+ * (0: no FEC).  With @srtp_send_key and
  * @srtp_recv_key (WB_SRTP_MASTER_KEY_LEN bytes each, both or neither) all
  * media and RTCP are SRTP: the hub encrypts with the send key and accepts
  * only what authenticates with the receive key.
@@ -110,6 +107,7 @@ WbParticipant *wb_participant_new (const WbEndpointConfig *endpoint,
                                    guint                   hub_base_port,
                                    guint                   jitter_ms,
                                    guint                   audio_bitrate_kbps,
+                                   guint                   audio_expected_loss_percent,
                                    GBytes                 *srtp_send_key,
                                    GBytes                 *srtp_recv_key,
                                    GError                **error);

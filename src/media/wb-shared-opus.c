@@ -51,6 +51,7 @@ WbSharedOpus *
 wb_shared_opus_new (GstBin      *pipeline,
                     GstElement  *full_mix_tee,
                     guint        bitrate_kbps,
+                    guint        expected_loss_percent,
                     GError     **error)
 {
   WbSharedOpus *self;
@@ -85,7 +86,7 @@ wb_shared_opus_new (GstBin      *pipeline,
                 "bitrate", (gint) (bitrate_kbps * 1000),
                 "frame-size", WB_OPUS_PTIME_MS,
                 "inband-fec", TRUE,
-                "packet-loss-percentage", WB_OPUS_EXPECTED_LOSS_PERCENT,
+                "packet-loss-percentage", (gint) expected_loss_percent,
                 NULL);
   g_object_set (self->tee, "allow-not-linked", TRUE, NULL);
   encoded = gst_element_get_static_pad (enc, "src");

@@ -29,10 +29,11 @@ typedef struct _WbSharedOpusTap WbSharedOpusTap;
 
 /* Adds the encoder's elements to @pipeline, fed by a new branch of
  * @full_mix_tee, with the wards' encoder settings (@bitrate_kbps, frame
- * size WB_OPUS_PTIME_MS, in-band FEC). */
+ * size WB_OPUS_PTIME_MS, in-band FEC for @expected_loss_percent). */
 WbSharedOpus *wb_shared_opus_new  (GstBin      *pipeline,
                                    GstElement  *full_mix_tee,
                                    guint        bitrate_kbps,
+                                   guint        expected_loss_percent,
                                    GError     **error);
 void          wb_shared_opus_free (WbSharedOpus *self);
 

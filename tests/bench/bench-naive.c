@@ -22,7 +22,8 @@ wb_bench_naive_describe (guint        n,
                          const guint *ward_video_ports,
                          guint        width,
                          guint        height,
-                         guint        framerate)
+                         guint        framerate,
+                         guint        expected_loss_percent)
 {
   GString *d = g_string_new (NULL);
   WbTileRect tiles[WB_LAYOUT_MAX_TILES];
@@ -69,9 +70,9 @@ wb_bench_naive_describe (guint        n,
     g_string_append_printf (d,
         " audiomixer name=am%u latency=" AGGREGATOR_LATENCY " start-time-selection=first"
         " output-buffer-duration=20000000 ! audio/x-raw,format=S16LE,rate=48000,channels=1"
-        " ! opusenc frame-size=20 bitrate=32000 inband-fec=true ! rtpopuspay pt=111"
-        " ! udpsink host=127.0.0.1 port=%u sync=false async=false",
-        i, ward_audio_ports[i]);
+        " ! opusenc frame-size=20 bitrate=32000 inband-fec=true packet-loss-percentage=%u"
+        " ! rtpopuspay pt=111 ! udpsink host=127.0.0.1 port=%u sync=false async=false",
+        i, expected_loss_percent, ward_audio_ports[i]);
   }
   for (guint i = 0; i < n; i++)
     for (guint j = 0; j < n; j++)

@@ -18,14 +18,16 @@ G_BEGIN_DECLS
 #define WB_BENCH_NAIVE_READY "naive graph playing"
 
 /* @listen_ports: 2·@n ports, audio and video of each ward, where the graph
- * receives; @ward_audio_ports/@ward_video_ports: where each ward listens. */
+ * receives; @ward_audio_ports/@ward_video_ports: where each ward listens.
+ * The Opus encoders plan for @expected_loss_percent with in-band FEC. */
 char *wb_bench_naive_describe (guint        n,
                                const guint *listen_ports,
                                const guint *ward_audio_ports,
                                const guint *ward_video_ports,
                                guint        width,
                                guint        height,
-                               guint        framerate);
+                               guint        framerate,
+                               guint        expected_loss_percent);
 
 /* Runs @description until SIGTERM or SIGINT; the exit status for main(). */
 int wb_bench_naive_serve (const char *description);

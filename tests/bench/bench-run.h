@@ -27,6 +27,7 @@ typedef struct {
   double pli_seconds;      /* 0: no PLI storm */
   double pli_rate;         /* per ward per second */
   gboolean count_encodes;  /* hub: count Opus encodes in its GStreamer debug log */
+  guint expected_loss_percent;  /* Opus in-band FEC (hub, Janus); 0: none */
 } WbBenchRunOptions;
 
 typedef struct {
@@ -35,6 +36,7 @@ typedef struct {
   gboolean audio_only;
   guint n_wards;
   guint n_talkers;
+  guint expected_loss_percent;
   double idle_cpu_pct;     /* % of one core */
   double cpu_pct;
   double generator_cpu_pct;     /* this process, sending and receiving */

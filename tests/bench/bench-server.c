@@ -330,9 +330,11 @@ write_hub_config (WbBenchServer *server, const char *path, GError **error)
                           "[hub]\npublic-address=127.0.0.1\nrtp-port-min=%u\nrtp-port-max=%u\n\n"
                           "[http]\naddress=127.0.0.1\nport=0\n\n"
                           "[media]\nwidth=%u\nheight=%u\nframerate=%u\nvideo-bitrate-kbps=1500\n"
-                          "audio-bitrate-kbps=32\njitter-ms=40\nlayout=grid\n\n"
+                          "audio-bitrate-kbps=32\naudio-expected-loss-percent=%u\njitter-ms=40\n"
+                          "layout=grid\n\n"
                           "[store]\nstate-dir=%s\n\n[auth]\nadmin-tokens=" ADMIN_TOKEN "\n\n",
-                          port_min, port_min + 999, o->width, o->height, o->framerate, server->dir);
+                          port_min, port_min + 999, o->width, o->height, o->framerate,
+                          o->expected_loss_percent, server->dir);
   for (guint i = 1; i <= MAX (o->n_wards, 32); i++)
     g_string_append_printf (conf,
                             "[endpoint ward-%02u]\nname=Phường %02u\nkind=phuong\nmode=agent\n"
@@ -490,7 +492,8 @@ start_naive (WbBenchServer *server, GError **error)
     return FALSE;
   description = wb_bench_naive_describe (n, server->listen_ports, server->ward_audio_ports,
                                          server->ward_video_ports, server->options.width,
-                                         server->options.height, server->options.framerate);
+                                         server->options.height, server->options.framerate,
+                                         server->options.expected_loss_percent);
   argv[2] = description;
   if (!spawn (server, argv, error))
     return FALSE;
@@ -711,13 +714,17 @@ janus_join (WbBenchServer *server, guint i, guint audio_port, guint *janus_port,
 {
   g_autofree char *path = g_strdup_printf ("/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
                                            server->janus_session, server->janus_handles[i]);
-  /* The hub's codec settings: 32 kb/s, 20 ms, in-band FEC, complexity 10
-   * (opusenc's default; "quality" is Janus's name for it). */
+  /* The hub's codec settings: 32 kb/s, 20 ms, complexity 10 (opusenc's
+   * default; "quality" is Janus's name for it), in-band FEC for the same
+   * expected loss.  "fec" alone does nothing: libopus adds FEC data only
+   * when told to expect loss, and Janus tells it 0 unless "expected_loss"
+   * says otherwise. */
   g_autofree char *body = g_strdup_printf (
       "{\"janus\":\"message\",\"transaction\":\"join-%u\",\"body\":{\"request\":\"join\","
       "\"room\":" G_STRINGIFY (JANUS_ROOM) ",\"display\":\"ward-%02u\",\"quality\":10,"
-      "\"bitrate\":32000,\"rtp\":{\"ip\":\"127.0.0.1\",\"port\":%u,\"payload_type\":111,\"fec\":true}}}",
-      i, i + 1, audio_port);
+      "\"bitrate\":32000,\"expected_loss\":%u,"
+      "\"rtp\":{\"ip\":\"127.0.0.1\",\"port\":%u,\"payload_type\":111,\"fec\":true}}}",
+      i, i + 1, server->options.expected_loss_percent, audio_port);
   g_autoptr (JsonNode) holder = NULL;
 
   return janus_call (server, path, body, &holder, error) &&

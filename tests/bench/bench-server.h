@@ -26,6 +26,9 @@ typedef struct {
   guint width;             /* composite */
   guint height;
   guint framerate;
+  /* The loss the Opus encoders plan for with in-band FEC (0: none), the
+   * hub's audio-expected-loss-percent and Janus' expected_loss alike. */
+  guint expected_loss_percent;
   const guint *ward_audio_ports;   /* naive only: where the graph sends each ward's mix */
   const guint *ward_video_ports;
   const char *log_path;    /* the server's stderr and stdout */

@@ -78,6 +78,7 @@ smoke_run (WbBenchServerKind kind, const char *program)
     .window_seconds = 5,
     .pli_seconds = kind == WB_BENCH_SERVER_HUB ? 2 : 0,
     .pli_rate = 5,
+    .expected_loss_percent = 10,
   };
   g_autoptr (GError) error = NULL;
   WbBenchRun *run = wb_bench_run (&options, clips, &error);
@@ -152,6 +153,7 @@ test_janus (void)
     .idle_seconds = 0.5,
     .warmup_seconds = 2,
     .window_seconds = 5,
+    .expected_loss_percent = 10,
   };
   g_autoptr (GError) error = NULL;
 

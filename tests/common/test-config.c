@@ -112,6 +112,7 @@ test_example_file (void)
   g_assert_cmpuint (config->framerate, ==, WB_DEFAULT_FRAMERATE);
   g_assert_cmpuint (config->video_bitrate_kbps, ==, WB_DEFAULT_VIDEO_KBPS);
   g_assert_cmpuint (config->audio_bitrate_kbps, ==, WB_DEFAULT_AUDIO_KBPS);
+  g_assert_cmpuint (config->audio_expected_loss_percent, ==, WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT);
   g_assert_cmpuint (config->jitter_ms, ==, WB_DEFAULT_JITTER_MS);
   g_assert_cmpint (config->layout, ==, WB_LAYOUT_GRID);
   g_assert_false (config->mix_gate);
@@ -223,11 +224,13 @@ static void
 test_port_out_of_range (void)
 {
   check_bad ("[hub]\nrtp-port-min=80\nrtp-port-max=70000\n[http]\nport=65536\n"
+             "[media]\naudio-expected-loss-percent=25\n"
              "[auth]\nadmin-tokens=admin-token-0123456789\n" WARD ("ward-01", ""),
              (const char *[]) {
                "t.conf: [hub] rtp-port-min: 80 is out of range (1024 to 65535)",
                "t.conf: [hub] rtp-port-max: 70000 is out of range (1024 to 65535)",
                "t.conf: [http] port: 65536 is out of range (0 to 65535)",
+               "t.conf: [media] audio-expected-loss-percent: 25 is out of range (0 to 20)",
                NULL });
 }
 

@@ -172,7 +172,8 @@ test_routing_burst (void)
     g_assert_no_error (error);
   }
   participant = wb_participant_new (&endpoint, lo, audio_port, video_port, sockets, 0, 40,
-                                    BITRATE_KBPS, NULL, NULL, &error);
+                                    BITRATE_KBPS, WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT, NULL, NULL,
+                                    &error);
   for (guint i = 0; i < WB_N_SOCKETS; i++)
     g_object_unref (sockets[i]);
   g_assert_no_error (error);
