@@ -8,12 +8,21 @@
  * Shared Opus (Opus wards): every block of the ward's mix is routed by the
  * mixer thread either to the ward's own encoder or to the conference's
  * shared encode of the full mix, and remembered in a small ring (block
- * times and path, route_lock).  A gate on each path passes a packet only
- * if its block was routed to that path, and only once the packet of the
- * block before it has reached the payloader (waiting for it at most
- * ROUTE_WAIT_US): the two paths run in two threads, and the payloader
- * numbers packets in the order they come.  A probe on the payloader's
- * sink pad, which runs under its stream lock, marks each block sent.
+ * times and path, route_lock).  Each path passes a packet only if its
+ * block was routed to that path, and only once the packet of the block
+ * before it has reached the payloader: the two paths run in two threads,
+ * and the payloader numbers packets in the order they come.  A probe on
+ * the payloader's sink pad, which runs under its stream lock, marks each
+ * block sent.
+ *
+ * The own path waits for that in its own thread (its queue's), at most
+ * ROUTE_WAIT_US.  The shared path never waits: it runs in the shared
+ * encoder's thread, which serves every ward in turn, with no queue and no
+ * thread per ward.  A shared packet whose predecessor (an own packet, as
+ * the ward falls quiet) has not gone out yet is held (shared_held) and
+ * sent by whichever comes first: the own path, right after its packet has
+ * gone out (an IDLE probe on the own encoder's output), or the next shared
+ * packet once it has been held ROUTE_WAIT_US.
  */
 #include "media/wb-participant.h"
 
@@ -27,10 +36,11 @@
 GST_DEBUG_CATEGORY_STATIC (wb_participant_debug);
 #define GST_CAT_DEFAULT wb_participant_debug
 
-/* Routing decisions a ward remembers, in blocks: more than its queues
- * hold (50 blocks before its own encoder, SHARED_QUEUE_BUFFERS packets). */
+/* Routing decisions a ward remembers, in blocks: more than it holds (50
+ * blocks in the queue before its own encoder, SHARED_HOLD_MAX packets). */
 #define ROUTE_RING 128
-#define SHARED_QUEUE_BUFFERS 25
+/* Shared packets a ward holds at most (500 ms); the oldest then goes out. */
+#define SHARED_HOLD_MAX 25
 /* How long a packet may wait for the packet of the block before it, which
  * may still be on the other path.  A block whose packet never comes (a
  * leaky queue dropped it) delays the next one by this much, once. */
@@ -42,6 +52,13 @@ typedef struct {
   GstClockTime end;
   gboolean shared;            /* the full mix: its packet comes from the shared encode */
 } RouteBlock;
+
+/* A shared packet waiting for the packet of the block before it. */
+typedef struct {
+  GstBuffer *packet;          /* this ward's copy, retimed */
+  guint64 serial;
+  gint64 since_us;            /* monotonic time it was held */
+} HeldPacket;
 
 struct _WbParticipant {
   GObject parent_instance;
@@ -83,6 +100,13 @@ struct _WbParticipant {
   guint64 route_expect;       /* serial whose packet goes out next; 0: none sent yet */
   GstBuffer *primer;          /* mixer thread only: the last block, if it was shared */
   GstPad *audio_sink;         /* borrowed from bin: ghost "audio_sink" */
+  /* shared_lock: one push at a time on the shared path, and guards
+   * shared_held and held_probe.  Taken before route_lock, never after. */
+  GMutex shared_lock;
+  GQueue shared_held;         /* HeldPacket, oldest first */
+  gulong held_probe;          /* IDLE probe on own_enc_src; 0: none */
+  GstPad *shared_internal;    /* borrowed: pushes into the funnel */
+  GstPad *own_enc_src;        /* borrowed: the own encoder's src pad */
 
   GMutex stats_lock;          /* guards the counters below (streaming threads) */
   guint64 audio_packets;
@@ -647,22 +671,41 @@ route_canonical_pts (GstClockTime block_start,
   return block_start + whole;
 }
 
-static GstPadProbeReturn
-route_gate (WbParticipant   *self,
-            GstPadProbeInfo *info,
-            gboolean         shared)
+/*
+ * route_lock held: whether @packet's block was routed to the @shared path,
+ * and then its serial and its time on the sample grid.
+ */
+static gboolean
+route_admit (WbParticipant *self,
+             GstBuffer     *packet,
+             gboolean       shared,
+             guint64       *serial,
+             GstClockTime  *pts)
 {
+  *serial = route_find (self, packet);
+  if (*serial == 0 || self->route[*serial % ROUTE_RING].shared != shared) {
+    GST_LOG ("%s: %s packet at %" GST_TIME_FORMAT " not sent", self->id,
+             shared ? "shared" : "own", GST_TIME_ARGS (GST_BUFFER_PTS (packet)));
+    return FALSE;
+  }
+  *pts = route_canonical_pts (self->route[*serial % ROUTE_RING].start, GST_BUFFER_PTS (packet));
+  return TRUE;
+}
+
+/* The own path's gate, in the thread of the queue before the ward's own
+ * encoder: it may wait there for the shared packet of the block before. */
+static GstPadProbeReturn
+own_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WbParticipant *self = user_data;
   GstBuffer *packet = GST_PAD_PROBE_INFO_BUFFER (info);
   gint64 deadline = g_get_monotonic_time () + ROUTE_WAIT_US;
-  GstClockTime pts = GST_BUFFER_PTS (packet);
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  guint64 serial = 0;
   gboolean pass;
-  guint64 serial;
 
   g_mutex_lock (&self->route_lock);
-  serial = route_find (self, packet);
-  pass = serial != 0 && self->route[serial % ROUTE_RING].shared == shared;
-  if (pass)
-    pts = route_canonical_pts (self->route[serial % ROUTE_RING].start, pts);
+  pass = route_admit (self, packet, FALSE, &serial, &pts);
   /* In block order: wait for the packets of the blocks before it. */
   while (pass && self->route_expect != 0 && serial > self->route_expect &&
          g_cond_wait_until (&self->route_cond, &self->route_lock, deadline))
@@ -671,22 +714,9 @@ route_gate (WbParticipant   *self,
   pass = pass && serial >= self->route_expect;
   g_mutex_unlock (&self->route_lock);
 
-  if (!pass) {
-    GST_LOG ("%s: %s packet at %" GST_TIME_FORMAT " not sent", self->id,
-             shared ? "shared" : "own", GST_TIME_ARGS (GST_BUFFER_PTS (packet)));
+  if (!pass)
     return GST_PAD_PROBE_DROP;
-  }
-  if (shared) {
-    /* A shared packet is shared by every ward: this ward's own copy, bytes
-     * and all.  The payloader puts the packet's memory in the RTP buffer it
-     * makes, and one GstMemory in every ward's RTP buffer at once has that
-     * many parents, added and removed under one lock from every ward's
-     * thread: a third of these threads' time at 32 wards (perf). */
-    packet = gst_buffer_copy_deep (packet);
-    gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
-    GST_BUFFER_PTS (packet) = GST_BUFFER_DTS (packet) = pts;
-    GST_PAD_PROBE_INFO_DATA (info) = packet;
-  } else if (pts != GST_BUFFER_PTS (packet)) {
+  if (pts != GST_BUFFER_PTS (packet)) {
     packet = gst_buffer_make_writable (packet);
     GST_BUFFER_PTS (packet) = GST_BUFFER_DTS (packet) = pts;
     GST_PAD_PROBE_INFO_DATA (info) = packet;
@@ -694,16 +724,147 @@ route_gate (WbParticipant   *self,
   return GST_PAD_PROBE_OK;
 }
 
-static GstPadProbeReturn
-own_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+/*
+ * shared_lock held: sends the held shared packets, oldest first, as far as
+ * the packets of the blocks before them have gone out or been waited for
+ * long enough.  The payloader's probe (route_sent_probe) moves
+ * route_expect on during each push.
+ */
+static void
+shared_flush (WbParticipant *self,
+              gint64         now)
 {
-  return route_gate (user_data, info, FALSE);
+  HeldPacket *held;
+
+  while ((held = g_queue_peek_head (&self->shared_held)) != NULL) {
+    gboolean late, send;
+
+    g_mutex_lock (&self->route_lock);
+    late = held->serial < self->route_expect;     /* a later block went out first */
+    send = !late && (self->route_expect == 0 || held->serial == self->route_expect ||
+                     now - held->since_us >= ROUTE_WAIT_US ||
+                     g_queue_get_length (&self->shared_held) > SHARED_HOLD_MAX);
+    g_mutex_unlock (&self->route_lock);
+    if (!late && !send)
+      break;
+
+    g_queue_pop_head (&self->shared_held);
+    if (send) {
+      firewall_result (self->shared_internal, gst_pad_push (self->shared_internal, held->packet));
+    } else {
+      GST_LOG ("%s: shared packet at %" GST_TIME_FORMAT " too late", self->id,
+               GST_TIME_ARGS (GST_BUFFER_PTS (held->packet)));
+      gst_buffer_unref (held->packet);
+    }
+    g_free (held);
+  }
 }
 
+/* IDLE on the own encoder's output: right after each own packet has gone
+ * out (own path's thread), and once when installed (if the pad is idle). */
 static GstPadProbeReturn
-shared_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+held_idle_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  return route_gate (user_data, info, TRUE);
+  WbParticipant *self = user_data;
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&self->shared_lock);
+  shared_flush (self, g_get_monotonic_time ());
+  if (g_queue_is_empty (&self->shared_held)) {
+    self->held_probe = 0;
+    ret = GST_PAD_PROBE_REMOVE;
+  }
+  g_mutex_unlock (&self->shared_lock);
+  return ret;
+}
+
+#define HELD_PROBE_INSTALLING G_MAXULONG
+
+/* Without shared_lock: has the own path send what is held once its packet
+ * has gone out.  The probe may run, and remove itself, before
+ * gst_pad_add_probe() returns. */
+static void
+watch_own_path (WbParticipant *self)
+{
+  gulong id;
+
+  g_mutex_lock (&self->shared_lock);
+  if (self->held_probe != 0 || g_queue_is_empty (&self->shared_held)) {
+    g_mutex_unlock (&self->shared_lock);
+    return;
+  }
+  self->held_probe = HELD_PROBE_INSTALLING;
+  g_mutex_unlock (&self->shared_lock);
+
+  id = gst_pad_add_probe (self->own_enc_src, GST_PAD_PROBE_TYPE_IDLE, held_idle_probe, self, NULL);
+
+  g_mutex_lock (&self->shared_lock);
+  if (self->held_probe == HELD_PROBE_INSTALLING)
+    self->held_probe = id;
+  g_mutex_unlock (&self->shared_lock);
+}
+
+/*
+ * The shared path's chain, in the shared encoder's thread (the "firewall"
+ * of the other inputs: always OK).  Never waits: a packet that may not go
+ * out yet is held.
+ */
+static GstFlowReturn
+shared_chain (GstPad    *pad,
+              GstObject *parent,
+              GstBuffer *packet)
+{
+  WbParticipant *self = gst_pad_get_element_private (pad);
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  gint64 now = g_get_monotonic_time ();
+  HeldPacket *held;
+  guint64 serial = 0;
+  gboolean admitted, waiting;
+
+  g_mutex_lock (&self->route_lock);
+  admitted = route_admit (self, packet, TRUE, &serial, &pts);
+  g_mutex_unlock (&self->route_lock);
+  if (!admitted) {
+    gst_buffer_unref (packet);
+    return GST_FLOW_OK;
+  }
+
+  /* A shared packet is shared by every ward: this ward's own copy, bytes
+   * and all.  The payloader puts the packet's memory in the RTP buffer it
+   * makes; one GstMemory in every ward's RTP buffer at once has that many
+   * parents, added and removed under one lock (a third of the wards' send
+   * threads' time at 32 wards, when each ward had one: perf), and a
+   * ward's held packet must not change with another's. */
+  held = g_new (HeldPacket, 1);
+  held->packet = gst_buffer_copy_deep (packet);
+  gst_buffer_unref (packet);
+  GST_BUFFER_PTS (held->packet) = GST_BUFFER_DTS (held->packet) = pts;
+  held->serial = serial;
+  held->since_us = now;
+
+  g_mutex_lock (&self->shared_lock);
+  g_queue_push_tail (&self->shared_held, held);
+  shared_flush (self, now);
+  waiting = !g_queue_is_empty (&self->shared_held);
+  g_mutex_unlock (&self->shared_lock);
+
+  if (waiting) {
+    GST_LOG ("%s: shared packet of block %" G_GUINT64_FORMAT " held for the one before it",
+             self->id, serial);
+    watch_own_path (self);
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+shared_chain_list (GstPad        *pad,
+                   GstObject     *parent,
+                   GstBufferList *list)
+{
+  for (guint i = 0; i < gst_buffer_list_length (list); i++)
+    shared_chain (pad, parent, gst_buffer_ref (gst_buffer_list_get (list, i)));
+  gst_buffer_list_unref (list);
+  return GST_FLOW_OK;
 }
 
 /* On the payloader's sink pad, under its stream lock: the packets reach
@@ -858,13 +1019,12 @@ build_receive (WbParticipant  *self,
 }
 
 /*
- * The shared Opus input of an Opus ward (see the top of this file): a
- * queue of its own, so that its gate waits in this ward's thread and the
- * conference's shared encoder never waits for any ward, into the funnel
- * in front of the payloader, beside the ward's own encoder.  Both encoders
- * have the same settings, hence the same caps; the funnel passes on the
- * sticky events of the input that sent first only, so the payloader is
- * not renegotiated at every switch.
+ * The shared Opus input of an Opus ward (see the top of this file): its
+ * ghost pad leads straight into the funnel in front of the payloader,
+ * beside the ward's own encoder, and gates in its chain function.  Both
+ * encoders have the same settings, hence the same caps; the funnel passes
+ * on the sticky events of the input that sent first only, so the
+ * payloader is not renegotiated at every switch.
  */
 static gboolean
 build_shared_input (WbParticipant  *self,
@@ -874,36 +1034,36 @@ build_shared_input (WbParticipant  *self,
   g_autoptr (GstElement) enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
   g_autoptr (GstElement) pay = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-6-rtpopuspay");
   g_autoptr (GstPad) pay_sink = NULL;
-  g_autoptr (GstPad) enc_src = NULL;
-  g_autoptr (GstPad) queue_src = NULL;
-  GstElement *queue = wb_media_make_element ("queue", "audio-shared-queue", error);
+  g_autoptr (GstPad) funnel_sink = NULL;
+  g_autoptr (GstPad) ghost = NULL;
+  g_autoptr (GstProxyPad) internal = NULL;
 
-  if (queue == NULL)
-    return FALSE;
   if (funnel == NULL || enc == NULL || pay == NULL) {
-    gst_object_unref (gst_object_ref_sink (queue));
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
                  "the Opus send chain has no funnel, encoder or payloader");
     return FALSE;
   }
   g_object_set (funnel, "forward-sticky-events", FALSE, NULL);
-  g_object_set (queue,
-                "leaky", 1 /* upstream */,
-                "max-size-time", (guint64) 0,
-                "max-size-buffers", SHARED_QUEUE_BUFFERS,
-                "max-size-bytes", 0,
-                NULL);
-  gst_bin_add (GST_BIN (self->bin), queue);
-  if (!link_pads (queue, "src", funnel, "sink_%u", error))
+  funnel_sink = gst_element_request_pad_simple (funnel, "sink_%u");
+  if (funnel_sink == NULL) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                 "the funnel of %s gives no input for the shared encode", self->id);
     return FALSE;
-  add_firewalled_ghost (self, queue, "sink", "audio_shared_sink", 2);
+  }
+  add_firewalled_ghost (self, funnel, GST_PAD_NAME (funnel_sink), "audio_shared_sink", 2);
+  ghost = gst_element_get_static_pad (self->bin, "audio_shared_sink");
+  gst_pad_set_element_private (ghost, self);
+  gst_pad_set_chain_function (ghost, shared_chain);
+  gst_pad_set_chain_list_function (ghost, shared_chain_list);
+  internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
+  self->shared_internal = GST_PAD (internal);     /* borrowed: the ghost keeps it */
+
   self->audio_sink = gst_element_get_static_pad (self->bin, "audio_sink");
   gst_object_unref (self->audio_sink);   /* borrowed: the bin keeps it */
 
-  queue_src = gst_element_get_static_pad (queue, "src");
-  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, shared_packet_probe, self, NULL);
-  enc_src = gst_element_get_static_pad (enc, "src");
-  gst_pad_add_probe (enc_src, GST_PAD_PROBE_TYPE_BUFFER, own_packet_probe, self, NULL);
+  self->own_enc_src = gst_element_get_static_pad (enc, "src");
+  gst_object_unref (self->own_enc_src);  /* borrowed: the encoder keeps it */
+  gst_pad_add_probe (self->own_enc_src, GST_PAD_PROBE_TYPE_BUFFER, own_packet_probe, self, NULL);
   pay_sink = gst_element_get_static_pad (pay, "sink");
   gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, route_sent_probe, self, NULL);
 
@@ -1272,6 +1432,11 @@ wb_participant_dispose (GObject *object)
 
   /* The conference has taken the bin out of the pipeline; stop its threads
    * before the probes' data goes away. */
+  g_mutex_lock (&self->shared_lock);
+  if (self->held_probe != 0 && self->held_probe != HELD_PROBE_INSTALLING)
+    gst_pad_remove_probe (self->own_enc_src, self->held_probe);
+  self->held_probe = 0;
+  g_mutex_unlock (&self->shared_lock);
   if (self->bin != NULL) {
     gst_element_set_state (self->bin, GST_STATE_NULL);
     g_clear_pointer (&self->bin, gst_object_unref);
@@ -1281,6 +1446,8 @@ wb_participant_dispose (GObject *object)
   self->audio_depay = NULL;
   self->video_depay = NULL;
   self->audio_sink = NULL;
+  self->shared_internal = NULL;
+  self->own_enc_src = NULL;
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
     if (self->sockets[i] != NULL)
       g_socket_close (self->sockets[i], NULL);
@@ -1297,6 +1464,13 @@ wb_participant_finalize (GObject *object)
 
   g_clear_pointer (&self->ingress, wb_ingress_free);
   gst_clear_buffer (&self->primer);
+  while (!g_queue_is_empty (&self->shared_held)) {
+    HeldPacket *held = g_queue_pop_head (&self->shared_held);
+
+    gst_buffer_unref (held->packet);
+    g_free (held);
+  }
+  g_mutex_clear (&self->shared_lock);
   g_mutex_clear (&self->route_lock);
   g_cond_clear (&self->route_cond);
   g_clear_pointer (&self->srtp_send_key, g_bytes_unref);
@@ -1326,5 +1500,7 @@ wb_participant_init (WbParticipant *self)
 {
   g_mutex_init (&self->route_lock);
   g_cond_init (&self->route_cond);
+  g_mutex_init (&self->shared_lock);
+  g_queue_init (&self->shared_held);
   g_mutex_init (&self->stats_lock);
 }

@@ -9,8 +9,9 @@
  *
  * The push order is the mixer's worst case: a burst of own blocks and,
  * right behind them, the shared packets of the blocks after them.  The
- * shared packets reach their gate while the ward's own encoder is still
- * busy: they must wait for it.
+ * shared packets reach the ward while its own encoder is still busy: the
+ * ward holds them, without blocking the pushing thread, and sends them
+ * once its own packets have gone out.
  */
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
