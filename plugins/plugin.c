@@ -11,6 +11,7 @@
 
 #include "gstmixminus.h"
 #include "gstwbopusdec.h"
+#include "gstwbrtpjitter.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -18,9 +19,11 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = GST_ELEMENT_REGISTER (mixminus, plugin);
 
   ok &= GST_ELEMENT_REGISTER (wbopusdec, plugin);
+  ok &= GST_ELEMENT_REGISTER (wbrtpjitter, plugin);
   return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, wardbridge,
-    "Conference elements of wardbridge: mix-minus audio mixing, Opus decoding",
+    "Conference elements of wardbridge: mix-minus audio mixing, Opus decoding, "
+    "RTP jitter stage",
     plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -46,6 +46,12 @@ typedef enum {
   WB_LAYOUT_SINGLE,
 } WbLayoutKind;
 
+/* [media] audio-jitter: what times a ward's incoming audio. */
+typedef enum {
+  WB_AUDIO_JITTER_INLINE,           /* wbrtpjitter, in the receiving thread */
+  WB_AUDIO_JITTER_RTPJITTERBUFFER,  /* rtpbin's own, a thread per ward */
+} WbAudioJitter;
+
 /* One ward's box: [endpoint ID] */
 typedef struct {
   char *id;                 /* "ward-01": the group name after "endpoint " */
@@ -83,6 +89,7 @@ typedef struct {
   guint audio_bitrate_kbps;
   guint audio_expected_loss_percent;  /* Opus in-band FEC plans for it; 0: no FEC */
   guint jitter_ms;
+  WbAudioJitter audio_jitter;
   WbLayoutKind layout;
   gboolean mix_gate;          /* only talking wards enter the mix */
   gboolean paced_output;      /* mixer and compositor always wait their full latency */

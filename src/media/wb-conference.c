@@ -1352,6 +1352,12 @@ wb_conference_add_endpoint (WbConference            *self,
   GSocket *sockets[WB_N_SOCKETS] = { NULL, };
   guint base_port = 0;
   g_autoptr (GBytes) srtp_key = NULL;
+  const WbParticipantMedia media = {
+    .jitter_ms = self->config->jitter_ms,
+    .audio_jitter = self->config->audio_jitter,
+    .audio_bitrate_kbps = self->config->audio_bitrate_kbps,
+    .audio_expected_loss_percent = self->config->audio_expected_loss_percent,
+  };
   WbParticipant *participant;
   Slot *slot;
 
@@ -1411,10 +1417,7 @@ wb_conference_add_endpoint (WbConference            *self,
     participant = NULL;
   else
     participant = wb_participant_new (endpoint, remote, audio_port, video_port, sockets,
-                                      base_port, self->config->jitter_ms,
-                                      self->config->audio_bitrate_kbps,
-                                      self->config->audio_expected_loss_percent, srtp_key, srtp_key,
-                                      &local_error);
+                                      base_port, &media, srtp_key, srtp_key, &local_error);
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
     if (participant == NULL)
       g_socket_close (sockets[i], NULL);

@@ -895,9 +895,10 @@ route_sent_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 /* ---- construction ------------------------------------------------------- */
 
 /*
- * The audio jitter buffer (session 0) tells the decoder what it lost: a
- * GAP event once it has waited its latency for a packet, which wbopusdec
- * rebuilds from the next packet's in-band FEC or conceals.
+ * The audio's jitter stage (session 0) tells the decoder what it lost with
+ * GAP events, which wbopusdec rebuilds from the next packet's in-band FEC
+ * or conceals: wbrtpjitter right before that next packet, rtpjitterbuffer
+ * once it has waited its latency for the lost one.
  */
 static void
 on_new_jitterbuffer (GstElement *rtpbin,
@@ -915,10 +916,34 @@ on_new_jitterbuffer (GstElement *rtpbin,
   g_object_set (jitterbuffer, "do-lost", self->audio_codec == WB_AUDIO_CODEC_OPUS, NULL);
 }
 
+/*
+ * rtpbin asks for each stream's jitter buffer: the audio's is wbrtpjitter,
+ * which times packets in the thread that receives them instead of queuing
+ * them for a thread of its own (plugins/gstwbrtpjitter.h).  rtpbin sets
+ * its "latency" and makes the video's itself.
+ */
+static GstElement *
+on_request_jitterbuffer (GstElement *rtpbin,
+                         guint       session,
+                         gpointer    user_data)
+{
+  WbParticipant *self = user_data;
+  g_autoptr (GError) error = NULL;
+  GstElement *element;
+
+  (void) rtpbin;
+  if (session != 0)
+    return NULL;
+  element = wb_media_make_element ("wbrtpjitter", NULL, &error);
+  if (element == NULL)
+    GST_WARNING ("%s: %s; rtpjitterbuffer instead", self->id, error->message);
+  return element;
+}
+
 static gboolean
-build_receive (WbParticipant  *self,
-               guint           jitter_ms,
-               GError        **error)
+build_receive (WbParticipant            *self,
+               const WbParticipantMedia *media,
+               GError                  **error)
 {
   /* wbopusdec gives the mixer's format itself (see plugins/gstwbopusdec.h). */
   static const char *const opus_rx[] = { "rtpopusdepay", "wbopusdec", NULL };
@@ -942,13 +967,15 @@ build_receive (WbParticipant  *self,
    * FEC or concealment.  With requests on, every jitter buffer's timer
    * thread woke for every packet, for nothing. */
   g_object_set (self->rtpbin,
-                "latency", jitter_ms,
+                "latency", media->jitter_ms,
                 "rtp-profile", GST_RTP_PROFILE_AVPF,
                 "autoremove", TRUE,
                 NULL);
   gst_bin_add (GST_BIN (self->bin), self->rtpbin);
 
   /* Before any pad is requested: rtpbin asks for these as it makes them. */
+  if (media->audio_jitter == WB_AUDIO_JITTER_INLINE)
+    g_signal_connect (self->rtpbin, "request-jitterbuffer", G_CALLBACK (on_request_jitterbuffer), self);
   if (self->srtp_recv_key != NULL) {
     g_signal_connect (self->rtpbin, "request-rtp-decoder", G_CALLBACK (on_request_decoder), self);
     g_signal_connect (self->rtpbin, "request-rtcp-decoder", G_CALLBACK (on_request_decoder), self);
@@ -1071,10 +1098,9 @@ build_shared_input (WbParticipant  *self,
 }
 
 static gboolean
-build_send (WbParticipant  *self,
-            guint           audio_bitrate_kbps,
-            guint           audio_expected_loss_percent,
-            GError        **error)
+build_send (WbParticipant            *self,
+            const WbParticipantMedia *media,
+            GError                  **error)
 {
   static const char *const opus_tx[] = { "queue", "audioconvert", "audioresample",
     "capsfilter", "opusenc", "funnel", "rtpopuspay", NULL };
@@ -1131,10 +1157,10 @@ build_send (WbParticipant  *self,
   if (self->audio_codec == WB_AUDIO_CODEC_OPUS) {
     enc = gst_bin_get_by_name (GST_BIN (self->bin), "audio-tx-4-opusenc");
     g_object_set (enc,
-                  "bitrate", (gint) (audio_bitrate_kbps * 1000),
+                  "bitrate", (gint) (media->audio_bitrate_kbps * 1000),
                   "frame-size", WB_OPUS_PTIME_MS,
                   "inband-fec", TRUE,
-                  "packet-loss-percentage", (gint) audio_expected_loss_percent,
+                  "packet-loss-percentage", (gint) media->audio_expected_loss_percent,
                   NULL);
     gst_object_unref (enc);
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
@@ -1180,9 +1206,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
                     guint                   video_port,
                     GSocket * const        *sockets,
                     guint                   hub_base_port,
-                    guint                   jitter_ms,
-                    guint                   audio_bitrate_kbps,
-                    guint                   audio_expected_loss_percent,
+                    const WbParticipantMedia *media,
                     GBytes                 *srtp_send_key,
                     GBytes                 *srtp_recv_key,
                     GError                **error)
@@ -1194,10 +1218,11 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   g_return_val_if_fail (endpoint != NULL && endpoint->id != NULL, NULL);
   g_return_val_if_fail (G_IS_INET_ADDRESS (remote), NULL);
   g_return_val_if_fail (sockets != NULL, NULL);
+  g_return_val_if_fail (media != NULL, NULL);
   g_return_val_if_fail ((srtp_send_key == NULL) == (srtp_recv_key == NULL), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  wb_media_ensure_plugin ();   /* wbopusdec */
+  wb_media_ensure_plugin ();   /* wbopusdec, wbrtpjitter */
   if ((srtp_send_key != NULL && g_bytes_get_size (srtp_send_key) != WB_SRTP_MASTER_KEY_LEN) ||
       (srtp_recv_key != NULL && g_bytes_get_size (srtp_recv_key) != WB_SRTP_MASTER_KEY_LEN)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -1235,8 +1260,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   bin_name = g_strdup_printf ("participant-%s", self->id);
   self->bin = gst_object_ref_sink (gst_bin_new (bin_name));
 
-  if (!build_receive (self, jitter_ms, error) ||
-      !build_send (self, audio_bitrate_kbps, audio_expected_loss_percent, error)) {
+  if (!build_receive (self, media, error) || !build_send (self, media, error)) {
     g_prefix_error (error, "%s: ", self->id);
     return NULL;
   }

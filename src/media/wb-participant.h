@@ -84,6 +84,14 @@ typedef struct {
   double  jitter_ms;            /* largest interarrival jitter of the two */
 } WbParticipantStats;
 
+/* The conference's media settings a ward's bin is built with ([media]). */
+typedef struct {
+  guint jitter_ms;                    /* how late a packet may come */
+  WbAudioJitter audio_jitter;         /* what times the incoming audio */
+  guint audio_bitrate_kbps;           /* the ward's own Opus encode */
+  guint audio_expected_loss_percent;  /* its in-band FEC; 0: none */
+} WbParticipantMedia;
+
 #define WB_TYPE_PARTICIPANT (wb_participant_get_type ())
 G_DECLARE_FINAL_TYPE (WbParticipant, wb_participant, WB, PARTICIPANT, GObject)
 
@@ -92,9 +100,8 @@ G_DECLARE_FINAL_TYPE (WbParticipant, wb_participant, WB, PARTICIPANT, GObject)
  * sockets in WbSocketIndex order, at @hub_base_port .. +3; the participant
  * takes its own references.  @remote is the ward's address (sent to, and
  * the only source accepted); @audio_port and @video_port are the ward's
- * RTP ports (RTCP on the next ones).  The ward's Opus encoder sends
- * @audio_bitrate_kbps with in-band FEC for @audio_expected_loss_percent
- * (0: no FEC).  With @srtp_send_key and
+ * RTP ports (RTCP on the next ones), @media the settings its bin is
+ * built with.  With @srtp_send_key and
  * @srtp_recv_key (WB_SRTP_MASTER_KEY_LEN bytes each, both or neither) all
  * media and RTCP are SRTP: the hub encrypts with the send key and accepts
  * only what authenticates with the receive key.
@@ -105,9 +112,7 @@ WbParticipant *wb_participant_new (const WbEndpointConfig *endpoint,
                                    guint                   video_port,
                                    GSocket * const        *sockets,
                                    guint                   hub_base_port,
-                                   guint                   jitter_ms,
-                                   guint                   audio_bitrate_kbps,
-                                   guint                   audio_expected_loss_percent,
+                                   const WbParticipantMedia *media,
                                    GBytes                 *srtp_send_key,
                                    GBytes                 *srtp_recv_key,
                                    GError                **error);

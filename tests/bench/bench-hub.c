@@ -27,6 +27,8 @@ typedef struct {
   gboolean audio_only;
   gboolean count_encodes;
   gboolean no_fec;          /* Opus without in-band FEC (0 % expected loss), at N=32 only */
+  const char *hub_media;    /* more [media] lines for the hub, at N=32 only */
+  const char *suffix;       /* of the run's name, with hub_media */
 } Target;
 
 static const Target targets[] = {
@@ -44,6 +46,9 @@ static const Target targets[] = {
    * once per participant, so FEC weighs on Janus far more. */
   { "hub-audio-nofec", WB_BENCH_SERVER_HUB, TRUE, FALSE, TRUE },
   { "janus-nofec", WB_BENCH_SERVER_JANUS, TRUE, FALSE, TRUE },
+  /* The hub's audio with rtpbin's rtpjitterbuffer, a thread per ward,
+   * instead of wbrtpjitter: what the inline jitter stage is worth. */
+  { "hub-audio-rtpjb", WB_BENCH_SERVER_HUB, TRUE, FALSE, FALSE, "audio-jitter=rtpjitterbuffer\n", "-rtpjb" },
 };
 
 /* The hub's default audio-expected-loss-percent, and the peers' alike. */
@@ -386,7 +391,7 @@ main (int argc, char **argv)
   g_autofree char *janus = NULL;
   g_autofree char *wards = g_strdup ("4,8,16,32");
   g_autofree char *target_list = g_strdup ("hub,hub-audio,hub-opuslog,naive,janus,"
-                                           "hub-audio-nofec,janus-nofec");
+                                           "hub-audio-nofec,janus-nofec,hub-audio-rtpjb");
   g_autofree char *json_path = NULL;
   g_autofree char *plot_path = NULL;
   g_autofree char *serve_naive = NULL;
@@ -401,8 +406,8 @@ main (int argc, char **argv)
     { "janus", 0, 0, G_OPTION_ARG_FILENAME, &janus, "Janus (default: janus in PATH)", "PATH" },
     { "wards", 0, 0, G_OPTION_ARG_STRING, &wards, "numbers of wards (default 4,8,16,32)", "N,N,..." },
     { "targets", 0, 0, G_OPTION_ARG_STRING, &target_list,
-      "hub, hub-audio, hub-opuslog, naive, naive-audio, janus, hub-audio-nofec, janus-nofec "
-      "(default all but naive-audio; the -nofec ones at N=32 only)", "T,T,..." },
+      "hub, hub-audio, hub-opuslog, naive, naive-audio, janus, hub-audio-nofec, janus-nofec, "
+      "hub-audio-rtpjb (default all but naive-audio; the last three at N=32 only)", "T,T,..." },
     { "naive-max", 0, 0, G_OPTION_ARG_INT, &naive_max,
       "largest N for the naive graph (16: at 32 its 992 mixer queues swamp 2 cores)", "N" },
     { "talkers", 0, 0, G_OPTION_ARG_INT, &talkers, "wards that talk (default 3)", "N" },
@@ -491,7 +496,9 @@ main (int argc, char **argv)
       options.kind = target->kind;
       options.count_encodes = target->count_encodes;
       options.expected_loss_percent = target->no_fec ? 0 : EXPECTED_LOSS_PERCENT;
-      if (target->no_fec && options.n_wards != 32)
+      options.hub_media = target->hub_media;
+      options.suffix = target->suffix;
+      if ((target->no_fec || target->hub_media != NULL) && options.n_wards != 32)
         continue;
       if (target->kind == WB_BENCH_SERVER_NAIVE && options.n_wards > (guint) naive_max)
         continue;

@@ -128,6 +128,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
     .height = options->height,
     .framerate = options->framerate,
     .expected_loss_percent = options->expected_loss_percent,
+    .hub_media = options->hub_media,
     .ward_audio_ports = audio_ports,
     .ward_video_ports = video_ports,
     /* One line per 20 ms frame that opusenc encodes, whoever owns it. */
@@ -146,10 +147,11 @@ wb_bench_run (const WbBenchRunOptions  *options,
   run->n_wards = options->n_wards;
   run->n_talkers = options->n_talkers;
   run->expected_loss_percent = options->expected_loss_percent;
-  run->target = g_strdup_printf ("%s%s%s%s", wb_bench_server_kind_name (options->kind),
+  run->target = g_strdup_printf ("%s%s%s%s%s", wb_bench_server_kind_name (options->kind),
                                  options->audio_only && options->kind != WB_BENCH_SERVER_JANUS ? "-audio" : "",
                                  options->count_encodes ? "-opuslog" : "",
-                                 options->expected_loss_percent == 0 ? "-nofec" : "");
+                                 options->expected_loss_percent == 0 ? "-nofec" : "",
+                                 options->suffix ? options->suffix : "");
   run->pli_keyframes_per_s = -1;
 
   load = wb_bench_load_new (&load_options, clips, error);

@@ -331,10 +331,10 @@ write_hub_config (WbBenchServer *server, const char *path, GError **error)
                           "[http]\naddress=127.0.0.1\nport=0\n\n"
                           "[media]\nwidth=%u\nheight=%u\nframerate=%u\nvideo-bitrate-kbps=1500\n"
                           "audio-bitrate-kbps=32\naudio-expected-loss-percent=%u\njitter-ms=40\n"
-                          "layout=grid\n\n"
+                          "layout=grid\n%s\n"
                           "[store]\nstate-dir=%s\n\n[auth]\nadmin-tokens=" ADMIN_TOKEN "\n\n",
                           port_min, port_min + 999, o->width, o->height, o->framerate,
-                          o->expected_loss_percent, server->dir);
+                          o->expected_loss_percent, o->hub_media ? o->hub_media : "", server->dir);
   for (guint i = 1; i <= MAX (o->n_wards, 32); i++)
     g_string_append_printf (conf,
                             "[endpoint ward-%02u]\nname=Phường %02u\nkind=phuong\nmode=agent\n"

@@ -29,6 +29,7 @@ typedef struct {
   /* The loss the Opus encoders plan for with in-band FEC (0: none), the
    * hub's audio-expected-loss-percent and Janus' expected_loss alike. */
   guint expected_loss_percent;
+  const char *hub_media;   /* hub only: more "key=value\n" lines for [media], or NULL */
   const guint *ward_audio_ports;   /* naive only: where the graph sends each ward's mix */
   const guint *ward_video_ports;
   const char *log_path;    /* the server's stderr and stdout */

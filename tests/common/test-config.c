@@ -114,6 +114,7 @@ test_example_file (void)
   g_assert_cmpuint (config->audio_bitrate_kbps, ==, WB_DEFAULT_AUDIO_KBPS);
   g_assert_cmpuint (config->audio_expected_loss_percent, ==, WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT);
   g_assert_cmpuint (config->jitter_ms, ==, WB_DEFAULT_JITTER_MS);
+  g_assert_cmpint (config->audio_jitter, ==, WB_AUDIO_JITTER_INLINE);
   g_assert_cmpint (config->layout, ==, WB_LAYOUT_GRID);
   g_assert_false (config->mix_gate);
   g_assert_false (config->paced_output);
@@ -256,8 +257,9 @@ test_bad_enums (void)
 {
   check_bad (BASE WARD ("ward-01", "audio-codec=mp3\nvideo-codec=h265\nsrtp=yes\n")
              "[endpoint ward-02]\nname=Xã Thử\nkind=huyen\nmode=remote\ntoken=ward-02-token-0123456789\n"
-             "[media]\nlayout=mosaic\nmix-gate=on\n",
+             "[media]\nlayout=mosaic\nmix-gate=on\naudio-jitter=none\n",
              (const char *[]) {
+               "t.conf: [media] audio-jitter: 'none' is not one of inline, rtpjitterbuffer",
                "t.conf: [media] layout: 'mosaic' is not one of grid, speaker, presenter, single",
                "t.conf: [media] mix-gate: 'on' is not a boolean, expected true or false",
                "t.conf: [endpoint ward-01] audio-codec: 'mp3' is not one of opus, pcma, pcmu",

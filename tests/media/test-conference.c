@@ -48,6 +48,7 @@ typedef struct {
 static gboolean srtp_ward_01 = FALSE;   /* make_config_full(): ward-01 with srtp=true */
 static gboolean mix_gate = FALSE;       /* make_config_full(): [media] mix-gate=true */
 static gboolean paced_output = FALSE;   /* make_config_full(): [media] paced-output=true */
+static gboolean rtpjitterbuffer = FALSE; /* make_config_full(): [media] audio-jitter=rtpjitterbuffer */
 
 static WbConfig *
 make_config_full (const char *state_dir,
@@ -66,7 +67,7 @@ make_config_full (const char *state_dir,
   g_autofree char *data = g_strdup_printf (
       "[hub]\nrtp-port-min=%u\nrtp-port-max=%u\n"
       "[media]\nwidth=%u\nheight=%u\nframerate=10\nvideo-bitrate-kbps=400\n"
-      "audio-bitrate-kbps=32\njitter-ms=40\nmix-gate=%s\npaced-output=%s\n"
+      "audio-bitrate-kbps=32\njitter-ms=40\nmix-gate=%s\npaced-output=%s\naudio-jitter=%s\n"
       "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
@@ -74,7 +75,8 @@ make_config_full (const char *state_dir,
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
       min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false",
-      paced_output ? "true" : "false", state_dir, srtp_ward_01 ? "true" : "false",
+      paced_output ? "true" : "false", rtpjitterbuffer ? "rtpjitterbuffer" : "inline",
+      state_dir, srtp_ward_01 ? "true" : "false",
       ward2, ward3);
   g_autoptr (GError) error = NULL;
   WbConfig *config = wb_config_load_from_data ("test.conf", data, -1, NULL, NULL, &error);
@@ -418,13 +420,40 @@ assert_latencies (Fixture *f)
   g_assert_cmpuint (src_latency (pipeline, "compositor"), ==, jitter + slack + GST_SECOND / 10);
 }
 
+/* The elements of @factory anywhere in the conference's pipeline. */
+static guint
+count_factory (Fixture    *f,
+               const char *factory)
+{
+  g_autoptr (GstElement) pipeline = wb_conference_get_pipeline (f->conf);
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory *made_by = gst_element_get_factory (g_value_get_object (&item));
+
+    n += made_by != NULL && g_str_equal (GST_OBJECT_NAME (made_by), factory);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  return n;
+}
+
+/*
+ * Three wards in every layout, with [media] audio-jitter=inline (each
+ * ward's audio timed by wbrtpjitter, its video by rtpjitterbuffer) or
+ * @rtpjb (rtpjitterbuffer for both): the same mix-minus either way.
+ */
 static void
-test_conference_three_wards (void)
+run_three_wards (gboolean rtpjb)
 {
   Fixture f = { 0, };
   g_autoptr (GError) error = NULL;
 
+  rtpjitterbuffer = rtpjb;
   fixture_set_up (&f, WB_LAYOUT_GRID);
+  rtpjitterbuffer = FALSE;
   for (guint i = 0; i < N_WARDS; i++)
     join_ward (&f, i);
 
@@ -453,6 +482,8 @@ test_conference_three_wards (void)
   }
 
   assert_latencies (&f);
+  g_assert_cmpuint (count_factory (&f, "wbrtpjitter"), ==, rtpjb ? 0 : N_WARDS);
+  g_assert_cmpuint (count_factory (&f, "rtpjitterbuffer"), ==, rtpjb ? 2 * N_WARDS : N_WARDS);
 
   if (wb_conference_has_audio_mixer (f.conf)) {
     assert_mix_minus (&f);
@@ -485,6 +516,18 @@ test_conference_three_wards (void)
   assert_tiles_show_colours (&f, "presenter");
 
   fixture_tear_down (&f);
+}
+
+static void
+test_conference_three_wards (void)
+{
+  run_three_wards (FALSE);
+}
+
+static void
+test_conference_three_wards_rtpjitterbuffer (void)
+{
+  run_three_wards (TRUE);
 }
 
 
@@ -1630,6 +1673,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
+  g_test_add_func ("/conference/three-wards-rtpjitterbuffer", test_conference_three_wards_rtpjitterbuffer);
   g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
   g_test_add_func ("/conference/srtp", test_conference_srtp);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);

@@ -144,6 +144,12 @@ test_routing_burst (void)
     .id = (char *) "ward-01", .name = (char *) "Phường Cam Giá",
     .audio_codec = WB_AUDIO_CODEC_OPUS, .video_codec = WB_VIDEO_CODEC_H264,
   };
+  const WbParticipantMedia media = {
+    .jitter_ms = 40,
+    .audio_jitter = WB_AUDIO_JITTER_INLINE,
+    .audio_bitrate_kbps = BITRATE_KBPS,
+    .audio_expected_loss_percent = WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT,
+  };
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
@@ -172,9 +178,8 @@ test_routing_burst (void)
     g_socket_bind (sockets[i], any, FALSE, &error);
     g_assert_no_error (error);
   }
-  participant = wb_participant_new (&endpoint, lo, audio_port, video_port, sockets, 0, 40,
-                                    BITRATE_KBPS, WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT, NULL, NULL,
-                                    &error);
+  participant = wb_participant_new (&endpoint, lo, audio_port, video_port, sockets, 0, &media,
+                                    NULL, NULL, &error);
   for (guint i = 0; i < WB_N_SOCKETS; i++)
     g_object_unref (sockets[i]);
   g_assert_no_error (error);

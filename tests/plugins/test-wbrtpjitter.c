@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tests of the wbrtpjitter element (plugins/gstwbrtpjitter.c) with
+ * GstHarness: RTP packets in, with the arrival times a udpsrc would give
+ * them (DTS), and what comes out checked exactly: timestamps from RTP
+ * time, GAP events for lost packets, late packets dropped, restarts,
+ * following a sender whose clock runs fast, and the latency it declares.
+ */
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/rtp.h>
+
+GST_PLUGIN_STATIC_DECLARE (wardbridge);
+
+#define CAPS "application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111"
+#define STEP 960                                /* RTP time of 20 ms at 48 kHz */
+#define PACKET (20 * GST_MSECOND)
+#define T0 ((GstClockTime) GST_SECOND)          /* arrival of the first packet */
+
+static GstBuffer *
+rtp_packet (guint16 seq, guint32 ts, GstClockTime arrival)
+{
+  GstBuffer *buffer = gst_rtp_buffer_new_allocate (20, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_payload_type (&rtp, 111);
+  gst_rtp_buffer_set_ssrc (&rtp, 0x1234abcd);
+  gst_rtp_buffer_set_seq (&rtp, seq);
+  gst_rtp_buffer_set_timestamp (&rtp, ts);
+  memset (gst_rtp_buffer_get_payload (&rtp), seq & 0xff, 20);
+  gst_rtp_buffer_unmap (&rtp);
+  GST_BUFFER_DTS (buffer) = arrival;
+  return buffer;
+}
+
+static guint16
+seq_of (GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 seq;
+
+  g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp));
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return seq;
+}
+
+static GstHarness *
+new_harness (void)
+{
+  GstHarness *h = gst_harness_new ("wbrtpjitter");
+
+  g_object_set (h->element, "do-lost", TRUE, NULL);
+  gst_harness_set_src_caps_str (h, CAPS);
+  return h;
+}
+
+static guint64
+stat (GstHarness *h, const char *name)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  guint64 value = 0;
+
+  g_object_get (h->element, "stats", &stats, NULL);
+  g_assert_true (gst_structure_get_uint64 (stats, name, &value));
+  return value;
+}
+
+/* The next event that is neither stream-start, caps nor segment; NULL if none. */
+static GstEvent *
+next_other_event (GstHarness *h)
+{
+  GstEvent *event;
+
+  while ((event = gst_harness_try_pull_event (h)) != NULL) {
+    if (GST_EVENT_TYPE (event) != GST_EVENT_STREAM_START &&
+        GST_EVENT_TYPE (event) != GST_EVENT_CAPS &&
+        GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT)
+      return event;
+    gst_event_unref (event);
+  }
+  return NULL;
+}
+
+/* Jittered arrivals, exact times: every packet at the first's arrival
+ * plus its RTP time, whatever the network did to it. */
+static void
+test_times_from_rtp (void)
+{
+  GstHarness *h = new_harness ();
+  GRand *rand = g_rand_new_with_seed (7);
+  const guint32 ts0 = 0xfffff000u;   /* the RTP time wraps on the way */
+
+  for (guint k = 0; k < 40; k++) {
+    GstClockTime jitter = k == 0 ? 0 : (GstClockTime) g_rand_int_range (rand, 0, 15) * GST_MSECOND;
+
+    g_assert_cmpint (gst_harness_push (h, rtp_packet (100 + k, ts0 + k * STEP,
+                                                      T0 + k * PACKET + jitter)), ==, GST_FLOW_OK);
+  }
+  for (guint k = 0; k < 40; k++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (out), ==, 100 + k);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, T0 + k * PACKET);
+    g_assert_cmpint (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT), ==, k == 0);
+  }
+  g_assert_null (next_other_event (h));
+  g_assert_cmpuint (stat (h, "pushed"), ==, 40);
+  g_assert_cmpuint (stat (h, "lost"), ==, 0);
+  g_assert_cmpuint (stat (h, "late"), ==, 0);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+}
+
+/* Packets 3 and 4 never come: one GAP from the end of 2 to the start of
+ * 5, right before 5, which is marked DISCONT. */
+static void
+test_gap_before_next_packet (void)
+{
+  GstHarness *h = new_harness ();
+  const guint16 seqs[] = { 0, 1, 2, 5, 6 };
+  GstEvent *gap;
+  GstClockTime pts, duration;
+
+  for (guint i = 0; i < G_N_ELEMENTS (seqs); i++)
+    gst_harness_push (h, rtp_packet (seqs[i], seqs[i] * STEP, T0 + seqs[i] * PACKET));
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+
+  gap = next_other_event (h);
+  g_assert_nonnull (gap);
+  g_assert_cmpint (GST_EVENT_TYPE (gap), ==, GST_EVENT_GAP);
+  gst_event_parse_gap (gap, &pts, &duration);
+  g_assert_cmpuint (pts, ==, T0 + 3 * PACKET);
+  g_assert_cmpuint (duration, ==, 2 * PACKET);
+  gst_event_unref (gap);
+  {
+    g_autoptr (GstBuffer) five = gst_harness_pull (h);
+    g_autoptr (GstBuffer) six = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (five), ==, 5);
+    g_assert_cmpuint (GST_BUFFER_PTS (five), ==, T0 + 5 * PACKET);
+    g_assert_true (GST_BUFFER_FLAG_IS_SET (five, GST_BUFFER_FLAG_DISCONT));
+    g_assert_false (GST_BUFFER_FLAG_IS_SET (six, GST_BUFFER_FLAG_DISCONT));
+  }
+  g_assert_cmpuint (stat (h, "lost"), ==, 2);
+
+  /* Without do-lost the loss is counted, and no GAP goes out. */
+  g_object_set (h->element, "do-lost", FALSE, NULL);
+  gst_harness_push (h, rtp_packet (9, 9 * STEP, T0 + 9 * PACKET));
+  gst_buffer_unref (gst_harness_pull (h));
+  g_assert_null (next_other_event (h));
+  g_assert_cmpuint (stat (h, "lost"), ==, 4);
+  gst_harness_teardown (h);
+}
+
+/* A packet older than one passed already, and a duplicate, are dropped:
+ * never waited for, never out of order. */
+static void
+test_late_and_duplicate_dropped (void)
+{
+  GstHarness *h = new_harness ();
+  const guint16 seqs[] = { 0, 1, 3, 2, 3, 4 };
+  const guint16 want[] = { 0, 1, 3, 4 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seqs); i++)
+    gst_harness_push (h, rtp_packet (seqs[i], seqs[i] * STEP, T0 + i * PACKET));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (out), ==, want[i]);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, T0 + want[i] * PACKET);
+  }
+  g_assert_null (gst_harness_try_pull (h));
+  g_assert_cmpuint (stat (h, "late"), ==, 2);
+  g_assert_cmpuint (stat (h, "lost"), ==, 1);
+  gst_harness_teardown (h);
+}
+
+/* The sequence numbers wrap: nothing lost, nothing late. */
+static void
+test_sequence_wrap (void)
+{
+  GstHarness *h = new_harness ();
+
+  for (guint k = 0; k < 12; k++)
+    gst_harness_push (h, rtp_packet ((guint16) (65530 + k), k * STEP, T0 + k * PACKET));
+  for (guint k = 0; k < 12; k++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, T0 + k * PACKET);
+  }
+  g_assert_cmpuint (stat (h, "lost"), ==, 0);
+  g_assert_cmpuint (stat (h, "late"), ==, 0);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  gst_harness_teardown (h);
+}
+
+/* A box that restarts its stream under the same SSRC (new sequence and
+ * RTP time): the times start over from the arrival, with no gap. */
+static void
+test_restart_starts_over (void)
+{
+  GstHarness *h = new_harness ();
+  GstClockTime later = T0 + 30 * GST_SECOND;
+
+  for (guint k = 0; k < 3; k++)
+    gst_harness_push (h, rtp_packet (10 + k, 5000 + k * STEP, T0 + k * PACKET));
+  for (guint k = 0; k < 3; k++)
+    gst_harness_push (h, rtp_packet (40000 + k, 123456 + k * STEP, later + k * PACKET));
+  for (guint k = 0; k < 6; k++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+    GstClockTime want = k < 3 ? T0 + k * PACKET : later + (k - 3) * PACKET;
+
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, want);
+    g_assert_cmpint (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT), ==, k == 0 || k == 3);
+  }
+  g_assert_null (next_other_event (h));
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 1);
+  g_assert_cmpuint (stat (h, "lost"), ==, 0);
+  gst_harness_teardown (h);
+}
+
+/* A sender whose clock runs 0.5 % fast (its 20 ms of RTP time every
+ * 19.9 ms): its packets would come ever earlier than their times, adding
+ * latency without end.  The times follow: the earliest arrival in each
+ * second stays within SKEW_STEP (5 ms) plus one second's drift (5 ms). */
+static void
+test_follows_fast_sender (void)
+{
+  GstHarness *h = new_harness ();
+  const GstClockTime period = 19900 * GST_USECOND;
+  GstClockTimeDiff worst = 0;
+
+  for (guint k = 0; k < 1000; k++) {
+    GstClockTime arrival = T0 + k * period;
+    g_autoptr (GstBuffer) out = NULL;
+
+    gst_harness_push (h, rtp_packet (k, k * STEP, arrival));
+    out = gst_harness_pull (h);
+    if (k >= 100)
+      worst = MAX (worst, ABS (GST_CLOCK_DIFF (GST_BUFFER_PTS (out), arrival)));
+  }
+  g_test_message ("worst arrival against its time after 2 s: %" GST_STIME_FORMAT,
+                  GST_STIME_ARGS (worst));
+  g_assert_cmpint (worst, <=, 11 * GST_MSECOND);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  gst_harness_teardown (h);
+}
+
+/* Hostile input: what is not RTP is dropped and counted; the stream goes on. */
+static void
+test_garbage_dropped (void)
+{
+  GstHarness *h = new_harness ();
+  GstBuffer *garbage = gst_buffer_new_wrapped (g_strdup ("not an RTP packet"), 17);
+
+  GST_BUFFER_DTS (garbage) = T0;
+  g_assert_cmpint (gst_harness_push (h, garbage), ==, GST_FLOW_OK);
+  g_assert_cmpint (gst_harness_push (h, rtp_packet (1, STEP, T0 + PACKET)), ==, GST_FLOW_OK);
+  {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (out), ==, 1);
+  }
+  g_assert_cmpuint (stat (h, "invalid"), ==, 1);
+  g_assert_cmpuint (stat (h, "pushed"), ==, 1);
+  gst_harness_teardown (h);
+}
+
+/* Its LATENCY answer is upstream's plus "latency". */
+static void
+test_latency_adds_its_own (void)
+{
+  GstHarness *h = new_harness ();
+  GstClockTime min, max;
+  gboolean live;
+  GstQuery *query;
+
+  g_object_set (h->element, "latency", 60, NULL);
+  gst_harness_set_upstream_latency (h, 5 * GST_MSECOND);
+  query = gst_query_new_latency ();
+  g_assert_true (gst_pad_peer_query (h->sinkpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  g_assert_cmpuint (min, ==, 65 * GST_MSECOND);
+  gst_query_unref (query);
+  gst_harness_teardown (h);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  GST_PLUGIN_STATIC_REGISTER (wardbridge);
+
+  g_test_add_func ("/wbrtpjitter/times-from-rtp", test_times_from_rtp);
+  g_test_add_func ("/wbrtpjitter/gap-before-next-packet", test_gap_before_next_packet);
+  g_test_add_func ("/wbrtpjitter/late-and-duplicate-dropped", test_late_and_duplicate_dropped);
+  g_test_add_func ("/wbrtpjitter/sequence-wrap", test_sequence_wrap);
+  g_test_add_func ("/wbrtpjitter/restart-starts-over", test_restart_starts_over);
+  g_test_add_func ("/wbrtpjitter/follows-fast-sender", test_follows_fast_sender);
+  g_test_add_func ("/wbrtpjitter/garbage-dropped", test_garbage_dropped);
+  g_test_add_func ("/wbrtpjitter/latency-adds-its-own", test_latency_adds_its_own);
+  return g_test_run ();
+}
