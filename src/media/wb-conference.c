@@ -1318,9 +1318,13 @@ slot_plug (WbConference  *self,
   }
   if (mix_src != NULL && !link_ghost (bin, "audio_sink", mix_src, FALSE, error))
     return FALSE;
-  slot->tee_pad = gst_element_request_pad_simple (self->video_tee, "src_%u");
-  if (!link_ghost (bin, "video_sink", slot->tee_pad, FALSE, error))
-    return FALSE;
+  {
+    g_autoptr (GstPad) video_sink = gst_element_get_static_pad (bin, "video_sink");
+
+    slot->tee_pad = wb_media_link_tee_pad (self->video_tee, video_sink, error);
+    if (slot->tee_pad == NULL)
+      return FALSE;
+  }
 
   return TRUE;
 }

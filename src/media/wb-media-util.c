@@ -52,3 +52,35 @@ wb_media_add_element (GstBin      *bin,
     gst_bin_add (bin, element);
   return element;
 }
+
+GstPad *
+wb_media_link_tee_pad (GstElement  *tee,
+                       GstPad      *sink,
+                       GError     **error)
+{
+  g_autoptr (GstPad) tee_sink = gst_element_get_static_pad (tee, "sink");
+  GstPadLinkReturn ret = GST_PAD_LINK_REFUSED;
+  GstPad *pad;
+
+  g_return_val_if_fail (tee_sink != NULL, NULL);
+
+  /* The tee pushes to its pads with its sink pad's stream lock held. */
+  GST_PAD_STREAM_LOCK (tee_sink);
+  pad = gst_element_request_pad_simple (tee, "src_%u");
+  if (pad != NULL)
+    ret = gst_pad_link (pad, sink);
+  GST_PAD_STREAM_UNLOCK (tee_sink);
+
+  if (pad == NULL || GST_PAD_LINK_FAILED (ret)) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                 "cannot link %s to %s:%s (%s)", GST_ELEMENT_NAME (tee),
+                 GST_DEBUG_PAD_NAME (sink),
+                 pad == NULL ? "no pad" : gst_pad_link_get_name (ret));
+    if (pad != NULL) {
+      gst_element_release_request_pad (tee, pad);
+      gst_object_unref (pad);
+    }
+    return NULL;
+  }
+  return pad;
+}

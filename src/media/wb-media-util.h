@@ -20,7 +20,19 @@ GstElement *wb_media_add_element  (GstBin      *bin,
                                    const char  *name,
                                    GError     **error);
 
-/* Registers the "wardbridge" plugin (mixminus, wbopusdec), linked in
+/*
+ * A new src pad of @tee, linked to @sink, or NULL with @error set (the pad
+ * released).  Requested and linked between two of the tee's buffers: a
+ * tee that pushes to a pad not linked yet marks its sticky events sent
+ * (NOT_LINKED), and a link made meanwhile can lose one, so that the next
+ * buffer reached @sink before its segment.  Not from the tee's streaming
+ * thread.
+ */
+GstPad     *wb_media_link_tee_pad (GstElement  *tee,
+                                   GstPad      *sink,
+                                   GError     **error);
+
+/* Registers the "wardbridge" plugin (mixminus, wbopusdec, wbrtpjitter), linked in
  * statically, unless a test loaded its module form from GST_PLUGIN_PATH.
  * Once per process; any thread. */
 void        wb_media_ensure_plugin (void);

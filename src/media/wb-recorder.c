@@ -90,11 +90,10 @@ attach (GstElement  *tee,
         GstPad     **in,
         GError     **error)
 {
-  *tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   *in = gst_element_get_static_pad (queue, "sink");
-  if (GST_PAD_LINK_FAILED (gst_pad_link (*tee_pad, *in))) {
-    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-                 "cannot link %s to the recorder", GST_ELEMENT_NAME (tee));
+  *tee_pad = wb_media_link_tee_pad (tee, *in, error);
+  if (*tee_pad == NULL) {
+    g_prefix_error (error, "recorder: ");
     return FALSE;
   }
   return TRUE;

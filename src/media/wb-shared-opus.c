@@ -136,11 +136,14 @@ wb_shared_opus_plug (WbSharedOpus   *self,
   tap->mix_src = gst_object_ref (mix_src);
   tap->route_probe = gst_pad_add_probe (mix_src, GST_PAD_PROBE_TYPE_BUFFER, route_probe,
                                         g_object_ref (participant), g_object_unref);
-  tap->tee_pad = gst_element_request_pad_simple (self->tee, "src_%u");
-  if (sink == NULL || tap->tee_pad == NULL ||
-      GST_PAD_LINK_FAILED (gst_pad_link (tap->tee_pad, sink))) {
+  if (sink == NULL) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-                 "cannot link the shared Opus encode to %s", GST_ELEMENT_NAME (bin));
+                 "%s has no shared Opus input", GST_ELEMENT_NAME (bin));
+    wb_shared_opus_unplug (self, tap);
+    return NULL;
+  }
+  tap->tee_pad = wb_media_link_tee_pad (self->tee, sink, error);
+  if (tap->tee_pad == NULL) {
     wb_shared_opus_unplug (self, tap);
     return NULL;
   }
