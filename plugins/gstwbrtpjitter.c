@@ -18,6 +18,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_wb_rtp_jitter_debug);
 #define SKEW_WINDOW 50
 /* How far the earliest arrival may drift from the times before they move. */
 #define SKEW_STEP (5 * GST_MSECOND)
+/* How far the times may move later in one window: a sender's clock drifts
+ * by a fraction of a millisecond a second, while a receiving thread that
+ * was starved of CPU for a second sees every packet of that second late,
+ * and following that at once put the times of the packets after it in
+ * the future (the mixer's inputs then filled up and blocked the thread). */
+#define SKEW_SLEW (1 * GST_MSECOND)
 /* A jump in sequence numbers, or in RTP time against arrival time, beyond
  * which the stream starts over rather than waits or fills a gap. */
 #define MAX_DROPOUT 1500
@@ -139,14 +145,19 @@ follow_clock (GstWbRtpJitter * self, GstClockTime arrival, GstClockTime pts)
   self->window_min = MIN (self->window_min, GST_CLOCK_DIFF (pts, arrival));
   if (++self->window_count < SKEW_WINDOW)
     return;
-  if (ABS (self->window_min) > (GstClockTimeDiff) SKEW_STEP) {
+  if (self->window_min < -(GstClockTimeDiff) SKEW_STEP) {
+    /* Every packet came early: the times are late, by as much. */
     GST_DEBUG_OBJECT (self, "earliest arrival %" GST_STIME_FORMAT
         " from its time: moving the times", GST_STIME_ARGS (self->window_min));
-    if (self->window_min < 0 &&
-        (GstClockTime) - self->window_min > self->base_time)
+    if ((GstClockTime) - self->window_min > self->base_time)
       self->base_time = 0;
     else
       self->base_time += self->window_min;
+  } else if (self->window_min > (GstClockTimeDiff) SKEW_STEP) {
+    /* Every packet came late: a slow clock, or a starved thread; slowly. */
+    GST_LOG_OBJECT (self, "earliest arrival %" GST_STIME_FORMAT
+        " from its time: moving the times 1 ms", GST_STIME_ARGS (self->window_min));
+    self->base_time += SKEW_SLEW;
   }
   self->window_min = G_MAXINT64;
   self->window_count = 0;

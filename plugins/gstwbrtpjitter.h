@@ -18,9 +18,11 @@
  *    stream's first packet's arrival plus the RTP time since, so that the
  *    network's jitter does not reach the timestamps;
  *  - follows the sender's clock: over each second it takes the earliest
- *    arrival relative to these times and, when that has moved by more than
- *    SKEW_STEP, moves the times by as much (the mixer, a GstAudioAggregator,
- *    takes such a step without a gap);
+ *    arrival relative to these times; when every packet came more than
+ *    SKEW_STEP (5 ms) early it moves the times earlier by as much, when
+ *    every packet came late it moves them later by 1 ms a second, which
+ *    follows any real clock and not a receiving thread starved for a while
+ *    (the mixer, a GstAudioAggregator, takes such steps without a gap);
  *  - passes packets in sequence order; a packet older than one already
  *    passed (reordered or duplicated) is dropped and counted ("late"),
  *    never waited for;

@@ -250,6 +250,38 @@ test_follows_fast_sender (void)
   gst_harness_teardown (h);
 }
 
+/* The receiving thread starved of CPU for 2 s: every packet of those 2 s
+ * read 400 ms late, then the backlog at once.  That is no clock to
+ * follow: the times move by 1 ms a second at most, so that the packets
+ * after it are not timed 400 ms into the future (where the mixer would
+ * hold them, fill up and block the thread). */
+static void
+test_starved_thread_moves_little (void)
+{
+  GstHarness *h = new_harness ();
+  GstClockTimeDiff worst_early = 0;
+
+  for (guint k = 0; k < 400; k++) {
+    GstClockTime arrival = T0 + k * PACKET;
+    g_autoptr (GstBuffer) out = NULL;
+
+    if (k >= 50 && k < 150)
+      arrival += 400 * GST_MSECOND;
+    else if (k >= 150 && k < 170)
+      arrival = MAX (arrival, T0 + 149 * PACKET + 400 * GST_MSECOND);
+    gst_harness_push (h, rtp_packet (k, k * STEP, arrival));
+    out = gst_harness_pull (h);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), <=, T0 + k * PACKET + 3 * GST_MSECOND);
+    if (k >= 170)
+      worst_early = MIN (worst_early, GST_CLOCK_DIFF (GST_BUFFER_PTS (out), arrival));
+  }
+  g_test_message ("earliest arrival against its time after the stall: %" GST_STIME_FORMAT,
+                  GST_STIME_ARGS (worst_early));
+  g_assert_cmpint (worst_early, >=, -3 * GST_MSECOND);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  gst_harness_teardown (h);
+}
+
 /* Hostile input: what is not RTP is dropped and counted; the stream goes on. */
 static void
 test_garbage_dropped (void)
@@ -302,6 +334,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wbrtpjitter/sequence-wrap", test_sequence_wrap);
   g_test_add_func ("/wbrtpjitter/restart-starts-over", test_restart_starts_over);
   g_test_add_func ("/wbrtpjitter/follows-fast-sender", test_follows_fast_sender);
+  g_test_add_func ("/wbrtpjitter/starved-thread-moves-little", test_starved_thread_moves_little);
   g_test_add_func ("/wbrtpjitter/garbage-dropped", test_garbage_dropped);
   g_test_add_func ("/wbrtpjitter/latency-adds-its-own", test_latency_adds_its_own);
   return g_test_run ();
