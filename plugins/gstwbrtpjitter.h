@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * GstWbRtpJitter ("wbrtpjitter"): the jitter stage of a ward's audio, in
- * the thread that receives it.  rtpbin uses it in place of rtpjitterbuffer
- * for the audio session ("request-jitterbuffer").
+ * the thread that receives it.  With [media] audio-jitter=inline, rtpbin
+ * uses it in place of rtpjitterbuffer for the audio session
+ * ("request-jitterbuffer").
  *
  * Why: rtpjitterbuffer queues every packet and pushes it from a thread of
  * its own, so each 20 ms audio packet wakes one more thread on its way to
@@ -36,7 +37,7 @@
  * rtpbin sets from its own, as for rtpjitterbuffer: the time a packet may
  * come late for the mixer.  Reordered packets are concealed instead of
  * waited for: networks that reorder audio packets 20 ms apart are rare,
- * and rtpbin's rtpjitterbuffer is a setting away ([media] audio-jitter).
+ * and rtpbin's rtpjitterbuffer is the hub's default ([media] audio-jitter).
  *
  * "stats" (read-only GstStructure): pushed, lost, late, resyncs, invalid.
  */

@@ -467,7 +467,8 @@ load_fixed_groups (Checker *c, WbConfig *config)
   config->audio_expected_loss_percent = get_uint (c, "media", "audio-expected-loss-percent",
                                                   WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT, 0, 20);
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
-  config->audio_jitter = get_enum (c, "media", "audio-jitter", audio_jitter_names, WB_AUDIO_JITTER_INLINE);
+  config->audio_jitter = get_enum (c, "media", "audio-jitter", audio_jitter_names,
+                                   WB_AUDIO_JITTER_RTPJITTERBUFFER);
   config->layout = get_enum (c, "media", "layout", layout_names, WB_LAYOUT_GRID);
   config->mix_gate = get_bool (c, "media", "mix-gate", FALSE);
   config->paced_output = get_bool (c, "media", "paced-output", FALSE);

@@ -48,7 +48,7 @@ typedef struct {
 static gboolean srtp_ward_01 = FALSE;   /* make_config_full(): ward-01 with srtp=true */
 static gboolean mix_gate = FALSE;       /* make_config_full(): [media] mix-gate=true */
 static gboolean paced_output = FALSE;   /* make_config_full(): [media] paced-output=true */
-static gboolean rtpjitterbuffer = FALSE; /* make_config_full(): [media] audio-jitter=rtpjitterbuffer */
+static gboolean inline_jitter = FALSE;  /* make_config_full(): [media] audio-jitter=inline */
 
 static WbConfig *
 make_config_full (const char *state_dir,
@@ -75,7 +75,7 @@ make_config_full (const char *state_dir,
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
       min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false",
-      paced_output ? "true" : "false", rtpjitterbuffer ? "rtpjitterbuffer" : "inline",
+      paced_output ? "true" : "false", inline_jitter ? "inline" : "rtpjitterbuffer",
       state_dir, srtp_ward_01 ? "true" : "false",
       ward2, ward3);
   g_autoptr (GError) error = NULL;
@@ -441,19 +441,20 @@ count_factory (Fixture    *f,
 }
 
 /*
- * Three wards in every layout, with [media] audio-jitter=inline (each
- * ward's audio timed by wbrtpjitter, its video by rtpjitterbuffer) or
- * @rtpjb (rtpjitterbuffer for both): the same mix-minus either way.
+ * Three wards in every layout, with each ward's audio timed by rtpbin's
+ * rtpjitterbuffer (the default), or with @inline_audio by wbrtpjitter
+ * ([media] audio-jitter=inline); video always by rtpjitterbuffer.  The
+ * same mix-minus either way.
  */
 static void
-run_three_wards (gboolean rtpjb)
+run_three_wards (gboolean inline_audio)
 {
   Fixture f = { 0, };
   g_autoptr (GError) error = NULL;
 
-  rtpjitterbuffer = rtpjb;
+  inline_jitter = inline_audio;
   fixture_set_up (&f, WB_LAYOUT_GRID);
-  rtpjitterbuffer = FALSE;
+  inline_jitter = FALSE;
   for (guint i = 0; i < N_WARDS; i++)
     join_ward (&f, i);
 
@@ -482,8 +483,8 @@ run_three_wards (gboolean rtpjb)
   }
 
   assert_latencies (&f);
-  g_assert_cmpuint (count_factory (&f, "wbrtpjitter"), ==, rtpjb ? 0 : N_WARDS);
-  g_assert_cmpuint (count_factory (&f, "rtpjitterbuffer"), ==, rtpjb ? 2 * N_WARDS : N_WARDS);
+  g_assert_cmpuint (count_factory (&f, "wbrtpjitter"), ==, inline_audio ? N_WARDS : 0);
+  g_assert_cmpuint (count_factory (&f, "rtpjitterbuffer"), ==, inline_audio ? N_WARDS : 2 * N_WARDS);
 
   if (wb_conference_has_audio_mixer (f.conf)) {
     assert_mix_minus (&f);
@@ -525,7 +526,7 @@ test_conference_three_wards (void)
 }
 
 static void
-test_conference_three_wards_rtpjitterbuffer (void)
+test_conference_three_wards_inline (void)
 {
   run_three_wards (TRUE);
 }
@@ -1673,7 +1674,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
-  g_test_add_func ("/conference/three-wards-rtpjitterbuffer", test_conference_three_wards_rtpjitterbuffer);
+  g_test_add_func ("/conference/three-wards-inline", test_conference_three_wards_inline);
   g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
   g_test_add_func ("/conference/srtp", test_conference_srtp);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
