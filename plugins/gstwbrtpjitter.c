@@ -168,7 +168,7 @@ gst_wb_rtp_jitter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
   GstWbRtpJitter *self = GST_WB_RTP_JITTER (parent);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstClockTime arrival, pts;
+  GstClockTime arrival, pts, latency;
   guint16 seq;
   guint32 ts;
   guint64 ext_ts;
@@ -225,7 +225,26 @@ gst_wb_rtp_jitter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     }
   }
 
+  GST_OBJECT_LOCK (self);
+  latency = self->latency_ms * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+
   pts = self->base_time + rtp_to_time (self, ext_ts - self->base_ext_ts);
+  /* The sender skipped media time (its RTP time ran ahead, its sequence
+   * did not: a box whose capture dropped audio under load).  Timed from
+   * RTP time the packet would wait longer than the latency, holding the
+   * mixer's input full; from here on it is timed from its arrival. */
+  if (GST_CLOCK_DIFF (arrival, pts) > (GstClockTimeDiff) latency) {
+    GST_DEBUG_OBJECT (self, "packet %u due %" GST_TIME_FORMAT " after its arrival: "
+        "timing it from its arrival", seq, GST_TIME_ARGS (pts - arrival));
+    self->base_time = arrival;
+    self->base_ext_ts = ext_ts;
+    pts = arrival;
+    self->discont = TRUE;
+    self->window_min = G_MAXINT64;
+    self->window_count = 0;
+    count (self, &self->resyncs, 1);
+  }
   if (GST_CLOCK_TIME_IS_VALID (self->last_pts) && gap == 0 && pts > self->last_pts)
     self->last_duration = pts - self->last_pts;
 

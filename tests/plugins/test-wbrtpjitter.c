@@ -282,6 +282,32 @@ test_starved_thread_moves_little (void)
   gst_harness_teardown (h);
 }
 
+/* A box whose capture dropped 100 ms of audio under load: its RTP time
+ * jumps, its sequence does not, and its packets still come in real time.
+ * Timed from RTP time they would wait 100 ms for the mixer, more than the
+ * latency (40 ms): they are timed from their arrival instead. */
+static void
+test_skipped_media_time (void)
+{
+  GstHarness *h = new_harness ();
+
+  for (guint k = 0; k < 120; k++) {
+    GstClockTime arrival = T0 + k * PACKET;
+    guint32 ts = k * STEP + (k >= 50 ? 5 * STEP : 0);
+    g_autoptr (GstBuffer) out = NULL;
+
+    gst_harness_push (h, rtp_packet (k, ts, arrival));
+    out = gst_harness_pull (h);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), <=, arrival + 40 * GST_MSECOND);
+    if (k >= 50)
+      g_assert_cmpuint (GST_BUFFER_PTS (out), ==, arrival);
+    g_assert_cmpint (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT), ==, k == 0 || k == 50);
+  }
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 1);
+  g_assert_cmpuint (stat (h, "lost"), ==, 0);
+  gst_harness_teardown (h);
+}
+
 /* Hostile input: what is not RTP is dropped and counted; the stream goes on. */
 static void
 test_garbage_dropped (void)
@@ -335,6 +361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wbrtpjitter/restart-starts-over", test_restart_starts_over);
   g_test_add_func ("/wbrtpjitter/follows-fast-sender", test_follows_fast_sender);
   g_test_add_func ("/wbrtpjitter/starved-thread-moves-little", test_starved_thread_moves_little);
+  g_test_add_func ("/wbrtpjitter/skipped-media-time", test_skipped_media_time);
   g_test_add_func ("/wbrtpjitter/garbage-dropped", test_garbage_dropped);
   g_test_add_func ("/wbrtpjitter/latency-adds-its-own", test_latency_adds_its_own);
   return g_test_run ();
