@@ -5,7 +5,7 @@
  */
 #include "media/wb-media-util.h"
 
-/* Our own elements (mixminus, wbopusdec) come from our plugin, linked in
+/* Our own elements (mixminus, wbopusdec, wbrtpjitter) come from our plugin, linked in
  * statically. */
 GST_PLUGIN_STATIC_DECLARE (wardbridge);
 
