@@ -225,8 +225,13 @@ gst_wb_rtp_jitter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     }
   }
 
+  /* Settings and counters: one lock per packet. */
   GST_OBJECT_LOCK (self);
   latency = self->latency_ms * GST_MSECOND;
+  do_lost = self->do_lost;
+  if (gap > 0)
+    self->lost += (guint) gap;
+  self->pushed++;
   GST_OBJECT_UNLOCK (self);
 
   pts = self->base_time + rtp_to_time (self, ext_ts - self->base_ext_ts);
@@ -247,13 +252,6 @@ gst_wb_rtp_jitter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   }
   if (GST_CLOCK_TIME_IS_VALID (self->last_pts) && gap == 0 && pts > self->last_pts)
     self->last_duration = pts - self->last_pts;
-
-  GST_OBJECT_LOCK (self);
-  do_lost = self->do_lost;
-  if (gap > 0)
-    self->lost += (guint) gap;
-  self->pushed++;
-  GST_OBJECT_UNLOCK (self);
 
   /* The packets before this one that never came: one GAP from the end of
    * the last packet to this one's start, right before it. */
