@@ -57,7 +57,7 @@ typedef struct {
   gboolean talking;
   gint64 talk_start_us;
   gboolean signal_lost;
-  gboolean video_parked;           /* see update_parking() */
+  gboolean video_parked;           /* see update_video_parking() */
   gboolean audio_parked;
   gint64 joined_us;
 } Slot;
@@ -383,15 +383,26 @@ media_state (Slot   *slot,
 /*
  * Prompt output waits for every input that has had data, so a ward that
  * stopped sending would hold everyone's mix or composite at the deadline
- * until it came back or left.  Its input is "parked" instead: flushed once,
- * which GstAggregator takes for an input that never had data, and with
- * ignore-inactive-pads it stops waiting for it after one more deadline.
- * The ward's next buffer makes it an input again.
+ * until it came back or left.  Its input is "parked" instead: made an
+ * input that never had data, which with ignore-inactive-pads the
+ * aggregator stops waiting for after one more deadline.  The ward's next
+ * buffer makes it an input again.
  *
- * The flush must not meet a buffer on its way in: it is sent from an IDLE
+ * The mixer's input is flushed.  GstAudioAggregator clears a pad's state
+ * on flush under the pad's lock, which its aggregate takes as well.  The
+ * flush must not meet a buffer on its way in: it is sent from an IDLE
  * probe on the ward's output pad, which runs while that pad is not
  * pushing.  A flush also takes the segment away from the aggregator's pad,
  * and the ward's pad would not send it again: it is sent again here.
+ *
+ * The compositor's input is not flushed but replaced (park_video()):
+ * GstVideoAggregator (1.22) drops a flushed pad's frame and caps without
+ * any lock that its aggregate takes, so a flush while it composed a frame
+ * freed the frame under it.  With 32 wards on an overloaded hub, where
+ * wards stalled and came back every few seconds, that showed as
+ * "gst_video_frame_map_id: assertion 'GST_IS_BUFFER (buffer)' failed"
+ * criticals and a crash within minutes.  Releasing a pad takes the
+ * aggregator's lock.
  */
 static GstPadProbeReturn
 park_when_idle (GstPad          *pad,
@@ -413,25 +424,106 @@ park_when_idle (GstPad          *pad,
 }
 
 static void
-update_parking (Slot       *slot,
-                gint64      now,
-                gint64      last_us,
-                gboolean   *parked,
-                const char *ghost,
-                GstPad     *agg_pad)
+update_audio_parking (Slot   *slot,
+                      gint64  now,
+                      gint64  last_us)
 {
   gboolean stalled = last_us != 0 &&
       media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
 
-  if (stalled && !*parked && agg_pad != NULL) {
+  if (stalled && !slot->audio_parked && slot->mix_pad != NULL) {
     GstElement *bin = wb_participant_get_bin (slot->participant);
-    g_autoptr (GstPad) src = gst_element_get_static_pad (bin, ghost);
+    g_autoptr (GstPad) src = gst_element_get_static_pad (bin, "audio_src");
 
     if (src != NULL)
       gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, park_when_idle,
-                         gst_object_ref (agg_pad), gst_object_unref);
+                         gst_object_ref (slot->mix_pad), gst_object_unref);
   }
-  *parked = stalled;
+  slot->audio_parked = stalled;
+}
+
+static GstPad *request_comp_pad (WbConference *self, guint zorder);
+
+/* In the IDLE probe run at once by park_video(): the ward's video output is
+ * not pushing, and will not until this returns. */
+static void
+replace_comp_pad (WbConference *self,
+                  Slot         *slot,
+                  GstPad       *ward_src)
+{
+  GstPad *old = slot->comp_pad;
+  GstPad *fresh;
+  gint xpos, ypos, width, height;
+  guint zorder;
+  gdouble alpha;
+
+  g_object_get (old, "xpos", &xpos, "ypos", &ypos, "width", &width, "height", &height,
+                "zorder", &zorder, "alpha", &alpha, NULL);
+  fresh = request_comp_pad (self, zorder);
+  if (fresh == NULL)
+    return;
+  g_object_set (fresh, "xpos", xpos, "ypos", ypos, "width", width, "height", height,
+                "alpha", alpha, NULL);
+
+  gst_pad_unlink (ward_src, old);
+  gst_element_release_request_pad (self->compositor, old);
+  gst_object_unref (old);
+  slot->comp_pad = fresh;
+  if (GST_PAD_LINK_FAILED (gst_pad_link (ward_src, fresh)))
+    GST_WARNING ("conference %s: cannot link %s to its new tile input", self->id,
+                 wb_participant_get_id (slot->participant));
+  else
+    GST_DEBUG_OBJECT (fresh, "parked: %s stopped sending video",
+                      wb_participant_get_id (slot->participant));
+  slot->video_parked = TRUE;
+}
+
+typedef struct {
+  WbConference *self;
+  Slot *slot;
+  GThread *caller;
+} VideoPark;
+
+static GstPadProbeReturn
+park_video_when_idle (GstPad          *pad,
+                      GstPadProbeInfo *info,
+                      gpointer         user_data)
+{
+  VideoPark *park = user_data;
+
+  (void) info;
+  /* Run later, in the ward's streaming thread: it sent video again, so it
+   * is not to be parked (and the slot may be gone by now). */
+  if (g_thread_self () == park->caller)
+    replace_comp_pad (park->self, park->slot, pad);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* In the conference's thread, which owns slot->comp_pad. */
+static void
+update_video_parking (WbConference *self,
+                      Slot         *slot,
+                      gint64        now,
+                      gint64        last_us)
+{
+  gboolean stalled = last_us != 0 &&
+      media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
+
+  if (!stalled) {
+    slot->video_parked = FALSE;
+  } else if (!slot->video_parked && slot->comp_pad != NULL) {
+    GstElement *bin = wb_participant_get_bin (slot->participant);
+    g_autoptr (GstPad) src = gst_element_get_static_pad (bin, "video_src");
+    VideoPark *park = g_new (VideoPark, 1);
+
+    *park = (VideoPark) { self, slot, g_thread_self () };
+    /* Sets video_parked if the pad is idle now; if not, the next tick
+     * tries again. */
+    if (src != NULL)
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, park_video_when_idle, park, g_free);
+    else
+      g_free (park);
+  }
 }
 
 static void
@@ -641,8 +733,8 @@ on_tick (gpointer user_data)
     }
 
     if (!self->config->paced_output) {
-      update_parking (slot, now, last_video_us, &slot->video_parked, "video_src", slot->comp_pad);
-      update_parking (slot, now, last_audio_us, &slot->audio_parked, "audio_src", slot->mix_pad);
+      update_video_parking (self, slot, now, last_video_us);
+      update_audio_parking (slot, now, last_audio_us);
     }
 
     state = media_state (slot, now, MAX (last_video_us, last_audio_us));
@@ -786,9 +878,9 @@ on_bus_message (GstBus     *bus,
  * paced.  Inputs that never had data (a ward that joined but does not send
  * yet) are not waited for (ignore-inactive-pads).  A ward that stops
  * sending is waited for up to the deadline until it is seen stalled, then
- * its inputs are parked (update_parking()); so its stall moves the others'
- * timing by about the latency, and its return moves it back: a gap heard
- * and seen each time.
+ * its inputs are parked (update_video_parking(), update_audio_parking());
+ * so its stall moves the others' timing by about the latency, and its
+ * return moves it back: a gap heard and seen each time.
  *
  * Paced: a pacer, an input that never gets data, makes the aggregator
  * always wait for the deadline, so a ward stalling or leaving changes
@@ -1232,6 +1324,23 @@ tile_converter_config (void)
   return config;
 }
 
+/* A compositor input for a ward's tile, hidden until apply_layout() places
+ * it. */
+static GstPad *
+request_comp_pad (WbConference *self,
+                  guint         zorder)
+{
+  GstPad *pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
+
+  if (pad == NULL)
+    return NULL;
+  answer_allocation_queries (pad);
+  g_object_set (pad, "zorder", zorder, "alpha", 0.0, NULL);
+  gst_util_set_object_arg (G_OBJECT (pad), "sizing-policy", "keep-aspect-ratio");
+  g_object_set (pad, "converter-config", tile_converter_config (), NULL);
+  return pad;
+}
+
 /* Wires the ward's bin into the running pipeline (see slot_free() for the
  * reverse).  The bin's outputs are linked while it is still stopped, it is
  * started, and only then is it fed, so no element ever pushes into a
@@ -1248,11 +1357,12 @@ slot_plug (WbConference  *self,
   gst_bin_add (GST_BIN (self->pipeline), bin);
 
   /* Video out of the ward: a compositor tile, placed by apply_layout(). */
-  slot->comp_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
-  answer_allocation_queries (slot->comp_pad);
-  g_object_set (slot->comp_pad, "zorder", 1 + self->slots->len, "alpha", 0.0, NULL);
-  gst_util_set_object_arg (G_OBJECT (slot->comp_pad), "sizing-policy", "keep-aspect-ratio");
-  g_object_set (slot->comp_pad, "converter-config", tile_converter_config (), NULL);
+  slot->comp_pad = request_comp_pad (self, 1 + self->slots->len);
+  if (slot->comp_pad == NULL) {
+    g_set_error (error, WB_CONFERENCE_ERROR, WB_CONFERENCE_ERROR_FAILED,
+                 "the compositor refused a new input");
+    return FALSE;
+  }
   if (!link_ghost (bin, "video_src", slot->comp_pad, TRUE, error))
     return FALSE;
 

@@ -780,6 +780,43 @@ test_conference_stall_and_resume_paced (void)
   run_stall_and_resume (TRUE);
 }
 
+/* ward-03 stops and starts sending again and again, as a box on a bad
+ * link does: each stall parks its tile's input, each return brings its
+ * picture back, the compositor keeps one input per ward, and the others'
+ * tiles keep their colours.  (The compositor's input is parked by
+ * replacing it: a flush of it raced GstVideoAggregator's aggregate and, on
+ * an overloaded hub, freed frames under it.) */
+static void
+test_conference_stall_cycles (void)
+{
+  Fixture f = { 0, };
+  TileWait slate = { &f, 0, 2, TRUE };
+  TileWait picture = { &f, 0, 2, FALSE };
+  InactiveWait parked = { &f, "compositor", 1 };
+  InactiveWait active = { &f, "compositor", 0 };
+  g_autoptr (GstElement) compositor = NULL;
+
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  for (guint i = 0; i < N_WARDS; i++)
+    join_ward (&f, i);
+  assert_tiles_show_colours (&f, "before the stalls");
+  compositor = gst_bin_get_by_name (GST_BIN (wb_conference_get_pipeline (f.conf)), "compositor");
+
+  for (guint cycle = 1; cycle <= 5; cycle++) {
+    test_ward_set_sending (f.wards[2], FALSE);
+    g_assert_true (test_wait_until (inactive_reached, &parked, WAIT_S));
+    g_assert_true (test_wait_until (tile_state_reached, &slate, WAIT_S));
+    test_ward_set_sending (f.wards[2], TRUE);
+    g_assert_true (test_wait_until (tile_state_reached, &picture, WAIT_S));
+    g_assert_true (test_wait_until (inactive_reached, &active, WAIT_S));
+    g_assert_cmpuint (compositor->numsinkpads, ==, N_WARDS + 1);
+    g_test_message ("stall %u: parked and back", cycle);
+  }
+  assert_tiles_show_colours (&f, "after the stalls");
+
+  fixture_tear_down (&f);
+}
+
 /* Someone at another address sends a loud 1500 Hz tone and white video to
  * ward-01's hub ports: nothing of it reaches the mix or the canvas, and
  * every datagram is counted as foreign. */
@@ -1682,6 +1719,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conference/mix-gate", test_conference_mix_gate);
   g_test_add_func ("/conference/stall-and-resume", test_conference_stall_and_resume);
   g_test_add_func ("/conference/stall-and-resume-paced", test_conference_stall_and_resume_paced);
+  g_test_add_func ("/conference/stall-cycles", test_conference_stall_cycles);
   g_test_add_func ("/conference/foreign-source", test_conference_foreign_source);
   g_test_add_func ("/conference/leave-rejoin", test_conference_leave_rejoin);
   g_test_add_func ("/conference/recording-and-snapshot", test_conference_recording_and_snapshot);
