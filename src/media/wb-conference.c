@@ -388,45 +388,88 @@ media_state (Slot   *slot,
  * aggregator stops waiting for after one more deadline.  The ward's next
  * buffer makes it an input again.
  *
- * The mixer's input is flushed.  GstAudioAggregator clears a pad's state
- * on flush under the pad's lock, which its aggregate takes as well.  The
- * flush must not meet a buffer on its way in: it is sent from an IDLE
- * probe on the ward's output pad, which runs while that pad is not
- * pushing.  A flush also takes the segment away from the aggregator's pad,
- * and the ward's pad would not send it again: it is sent again here.
+ * The mixer's input is flushed, from the mixer's own thread between two
+ * blocks (park_audio_between_blocks()): GstAudioAggregator's aggregate
+ * reads a pad's segment and buffer that a flush resets, some of it
+ * without the pad's lock.  The flush must not meet a buffer on its way in
+ * either: it is sent from an IDLE probe on the ward's output pad, run at
+ * once while that pad is not pushing.  A flush also takes the segment away
+ * from the aggregator's pad, and the ward's pad would not send it again:
+ * it is sent again here.
  *
- * The compositor's input is not flushed but replaced (park_video()):
+ * The compositor's input is not flushed but replaced (replace_comp_pad()):
  * GstVideoAggregator (1.22) drops a flushed pad's frame and caps without
  * any lock that its aggregate takes, so a flush while it composed a frame
  * freed the frame under it.  With 32 wards on an overloaded hub, where
  * wards stalled and came back every few seconds, that showed as
- * "gst_video_frame_map_id: assertion 'GST_IS_BUFFER (buffer)' failed"
- * criticals and a crash within minutes.  Releasing a pad takes the
- * aggregator's lock.
+ * "gst_buffer_get_size: assertion 'GST_IS_BUFFER (buffer)' failed" and
+ * "gst_video_frame_map_id" criticals and a crash within minutes.
+ * Releasing a request pad takes the aggregator's lock.
  */
-static GstPadProbeReturn
-park_when_idle (GstPad          *pad,
-                GstPadProbeInfo *info,
-                gpointer         user_data)
+typedef struct {
+  GstPad *ward_src;      /* owned */
+  GstPad *mix_pad;       /* owned */
+  GThread *mixer_thread;
+} AudioPark;
+
+static void
+audio_park_free (gpointer data)
 {
-  GstPad *agg_pad = user_data;
-  g_autoptr (GstPad) peer = gst_pad_get_peer (pad);
-  g_autoptr (GstEvent) segment = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  AudioPark *park = data;
+
+  gst_object_unref (park->ward_src);
+  gst_object_unref (park->mix_pad);
+  g_free (park);
+}
+
+static GstPadProbeReturn
+flush_when_idle (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  AudioPark *park = user_data;
+  g_autoptr (GstPad) peer = NULL;
+  g_autoptr (GstEvent) segment = NULL;
 
   (void) info;
-  if (peer == agg_pad && segment != NULL) {
-    GST_DEBUG_OBJECT (agg_pad, "parked: its ward stopped sending");
-    gst_pad_send_event (agg_pad, gst_event_new_flush_start ());
-    gst_pad_send_event (agg_pad, gst_event_new_flush_stop (FALSE));
-    gst_pad_send_event (agg_pad, g_steal_pointer (&segment));
+  /* Run later, in the ward's streaming thread: it sent audio again, so it
+   * is not to be parked, and the mixer may be mixing. */
+  if (g_thread_self () != park->mixer_thread)
+    return GST_PAD_PROBE_REMOVE;
+  peer = gst_pad_get_peer (pad);
+  segment = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (peer == park->mix_pad && segment != NULL) {
+    GST_DEBUG_OBJECT (park->mix_pad, "parked: its ward stopped sending");
+    gst_pad_send_event (park->mix_pad, gst_event_new_flush_start ());
+    gst_pad_send_event (park->mix_pad, gst_event_new_flush_stop (FALSE));
+    gst_pad_send_event (park->mix_pad, g_steal_pointer (&segment));
   }
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* On the mixer's output, in its thread, once: it is between two blocks. */
+static GstPadProbeReturn
+park_audio_between_blocks (GstPad          *pad,
+                           GstPadProbeInfo *info,
+                           gpointer         user_data)
+{
+  AudioPark *request = user_data;
+  AudioPark *park = g_new (AudioPark, 1);
+
+  (void) pad;
+  (void) info;
+  *park = (AudioPark) { gst_object_ref (request->ward_src), gst_object_ref (request->mix_pad),
+                        g_thread_self () };
+  gst_pad_add_probe (park->ward_src, GST_PAD_PROBE_TYPE_IDLE, flush_when_idle, park,
+                     audio_park_free);
+  return GST_PAD_PROBE_REMOVE;
+}
+
 static void
-update_audio_parking (Slot   *slot,
-                      gint64  now,
-                      gint64  last_us)
+update_audio_parking (WbConference *self,
+                      Slot         *slot,
+                      gint64        now,
+                      gint64        last_us)
 {
   gboolean stalled = last_us != 0 &&
       media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
@@ -434,10 +477,15 @@ update_audio_parking (Slot   *slot,
   if (stalled && !slot->audio_parked && slot->mix_pad != NULL) {
     GstElement *bin = wb_participant_get_bin (slot->participant);
     g_autoptr (GstPad) src = gst_element_get_static_pad (bin, "audio_src");
+    g_autoptr (GstPad) mixed = gst_element_get_static_pad (self->mixer, "src");
 
-    if (src != NULL)
-      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, park_when_idle,
-                         gst_object_ref (slot->mix_pad), gst_object_unref);
+    if (src != NULL && mixed != NULL) {
+      AudioPark *request = g_new (AudioPark, 1);
+
+      *request = (AudioPark) { g_steal_pointer (&src), gst_object_ref (slot->mix_pad), NULL };
+      gst_pad_add_probe (mixed, GST_PAD_PROBE_TYPE_BUFFER, park_audio_between_blocks, request,
+                         audio_park_free);
+    }
   }
   slot->audio_parked = stalled;
 }
@@ -734,7 +782,7 @@ on_tick (gpointer user_data)
 
     if (!self->config->paced_output) {
       update_video_parking (self, slot, now, last_video_us);
-      update_audio_parking (slot, now, last_audio_us);
+      update_audio_parking (self, slot, now, last_audio_us);
     }
 
     state = media_state (slot, now, MAX (last_video_us, last_audio_us));

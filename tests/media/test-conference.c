@@ -781,11 +781,13 @@ test_conference_stall_and_resume_paced (void)
 }
 
 /* ward-03 stops and starts sending again and again, as a box on a bad
- * link does: each stall parks its tile's input, each return brings its
- * picture back, the compositor keeps one input per ward, and the others'
- * tiles keep their colours.  (The compositor's input is parked by
- * replacing it: a flush of it raced GstVideoAggregator's aggregate and, on
- * an overloaded hub, freed frames under it.) */
+ * link does: each stall parks its tile's and its mixer's inputs, each
+ * return brings its picture back and makes them inputs again, the
+ * compositor keeps one input per ward, and the others' tiles keep their
+ * colours.  (Parking once flushed the compositor's input from the main
+ * thread, which raced GstVideoAggregator's aggregate and, on an
+ * overloaded hub, freed frames under it: see park_audio_between_blocks()
+ * and replace_comp_pad() in wb-conference.c.) */
 static void
 test_conference_stall_cycles (void)
 {
@@ -794,6 +796,8 @@ test_conference_stall_cycles (void)
   TileWait picture = { &f, 0, 2, FALSE };
   InactiveWait parked = { &f, "compositor", 1 };
   InactiveWait active = { &f, "compositor", 0 };
+  InactiveWait mix_parked = { &f, "mixer", 1 };
+  InactiveWait mix_active = { &f, "mixer", 0 };
   g_autoptr (GstElement) compositor = NULL;
 
   fixture_set_up (&f, WB_LAYOUT_GRID);
@@ -806,9 +810,12 @@ test_conference_stall_cycles (void)
     test_ward_set_sending (f.wards[2], FALSE);
     g_assert_true (test_wait_until (inactive_reached, &parked, WAIT_S));
     g_assert_true (test_wait_until (tile_state_reached, &slate, WAIT_S));
+    if (wb_conference_has_audio_mixer (f.conf))
+      g_assert_true (test_wait_until (inactive_reached, &mix_parked, WAIT_S));
     test_ward_set_sending (f.wards[2], TRUE);
     g_assert_true (test_wait_until (tile_state_reached, &picture, WAIT_S));
     g_assert_true (test_wait_until (inactive_reached, &active, WAIT_S));
+    g_assert_true (test_wait_until (inactive_reached, &mix_active, WAIT_S));
     g_assert_cmpuint (compositor->numsinkpads, ==, N_WARDS + 1);
     g_test_message ("stall %u: parked and back", cycle);
   }
