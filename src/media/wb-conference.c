@@ -971,7 +971,7 @@ build_video (WbConference  *self,
 {
   const WbConfig *c = self->config;
   GstElement *bg_freeze, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
-      *h264_caps, *pay, *snap_queue;
+      *h264_caps, *pay, *send_queue, *snap_queue;
   g_autoptr (GstCaps) raw = NULL;
   g_autoptr (GstCaps) h264 = NULL;
   g_autoptr (GstPad) bg_pad = NULL;
@@ -988,6 +988,7 @@ build_video (WbConference  *self,
       !(h264_caps = add_element (self, "capsfilter", "h264-caps", error)) ||
       !(self->h264_tee = add_element (self, "tee", "h264-tee", error)) ||
       !(pay = add_element (self, "rtph264pay", "video-pay", error)) ||
+      !(send_queue = add_element (self, "queue", "video-send", error)) ||
       !(self->video_tee = add_element (self, "tee", "video-tee", error)) ||
       !(snap_queue = add_element (self, "queue", "snapshot-queue", error)) ||
       !(self->snapshot_sink = add_element (self, "fakesink", "snapshot-sink", error)))
@@ -1050,6 +1051,12 @@ build_video (WbConference  *self,
   g_object_set (h264_caps, "caps", h264, NULL);
   g_object_set (pay, "pt", WB_PT_H264, "config-interval", -1, NULL);
   gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+  /* One thread sends the composite to every ward, straight into each
+   * ward's RTP session (no queue per ward: that woke 32 threads for every
+   * packet), and never holds up the encoder: when it falls behind, new
+   * packets are dropped, as each ward's own queue did before. */
+  g_object_set (send_queue, "leaky", 1, "max-size-buffers", 400, "max-size-bytes", 0,
+                "max-size-time", (guint64) 0, NULL);
   g_object_set (self->video_tee, "allow-not-linked", TRUE, NULL);
 
   g_object_set (snap_queue, "leaky", 1, "max-size-buffers", 1, "max-size-bytes", 0,
@@ -1059,7 +1066,8 @@ build_video (WbConference  *self,
 
   if (!link_many (error, self->background, bg_freeze, bg_caps, NULL) ||
       !link_many (error, self->compositor, canvas_caps, overlay, raw_tee, enc_queue,
-                  self->encoder, h264_caps, self->h264_tee, pay, self->video_tee, NULL) ||
+                  self->encoder, h264_caps, self->h264_tee, pay, send_queue, self->video_tee,
+                  NULL) ||
       !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
     return FALSE;
 

@@ -1108,9 +1108,9 @@ build_send (WbParticipant            *self,
     "capsfilter", "alawenc", "rtppcmapay", NULL };
   static const char *const pcmu_tx[] = { "queue", "audioconvert", "audioresample",
     "capsfilter", "mulawenc", "rtppcmupay", NULL };
-  static const char *const video_tx[] = { "queue", NULL };
   const char *const *audio_tx;
-  GstElement *audio_first, *audio_last, *video_first, *video_last;
+  GstElement *audio_first, *audio_last;
+  g_autoptr (GstPad) video_send = NULL;
   GstElement *caps_el, *enc = NULL;
   GstElement *sinks[WB_N_SOCKETS];
   g_autoptr (GstCaps) rate_caps = NULL;
@@ -1169,15 +1169,17 @@ build_send (WbParticipant            *self,
   if (self->audio_codec == WB_AUDIO_CODEC_OPUS && !build_shared_input (self, error))
     return FALSE;
 
-  if (!add_chain (GST_BIN (self->bin), video_tx, "video-tx", &video_first, &video_last, error))
+  /* The composite goes straight into the ward's RTP session, in the
+   * thread that sends it to every ward (the conference's "video-send"
+   * queue).  A queue per ward here woke 32 threads for every packet of the
+   * composite. */
+  video_send = gst_element_request_pad_simple (self->rtpbin, "send_rtp_sink_1");
+  if (video_send == NULL) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+                 "%s: rtpbin made no video send pad", self->id);
     return FALSE;
-  g_object_set (video_first,
-                "leaky", 1 /* upstream */,
-                "max-size-time", (guint64) 0,
-                "max-size-buffers", 400,
-                "max-size-bytes", 0,
-                NULL);
-  add_firewalled_ghost (self, video_first, "sink", "video_sink", 1);
+  }
+  add_firewalled_ghost (self, self->rtpbin, "send_rtp_sink_1", "video_sink", 1);
 
   sinks[WB_SOCKET_AUDIO_RTP] = add_udpsink (self, WB_SOCKET_AUDIO_RTP, self->remote_audio_port, error);
   sinks[WB_SOCKET_AUDIO_RTCP] = add_udpsink (self, WB_SOCKET_AUDIO_RTCP, self->remote_audio_port + 1, error);
@@ -1191,7 +1193,6 @@ build_send (WbParticipant            *self,
   if (!link_pads (audio_last, "src", self->rtpbin, "send_rtp_sink_0", error) ||
       !link_pads (self->rtpbin, "send_rtp_src_0", sinks[WB_SOCKET_AUDIO_RTP], "sink", error) ||
       !link_pads (self->rtpbin, "send_rtcp_src_0", sinks[WB_SOCKET_AUDIO_RTCP], "sink", error) ||
-      !link_pads (video_last, "src", self->rtpbin, "send_rtp_sink_1", error) ||
       !link_pads (self->rtpbin, "send_rtp_src_1", sinks[WB_SOCKET_VIDEO_RTP], "sink", error) ||
       !link_pads (self->rtpbin, "send_rtcp_src_1", sinks[WB_SOCKET_VIDEO_RTCP], "sink", error))
     return FALSE;
