@@ -58,6 +58,7 @@ typedef struct {
   gint64 talk_start_us;
   gboolean signal_lost;
   gboolean video_parked;           /* see update_video_parking() */
+  gint *video_park_pending;        /* g_atomic_rc_box: a park probe waits */
   gboolean audio_parked;
   gint64 joined_us;
 } Slot;
@@ -530,7 +531,17 @@ typedef struct {
   WbConference *self;
   Slot *slot;
   GThread *caller;
+  gint *pending;                   /* a reference to the slot's */
 } VideoPark;
+
+static void
+video_park_free (gpointer data)
+{
+  VideoPark *park = data;
+
+  g_atomic_rc_box_release (park->pending);
+  g_free (park);
+}
 
 static GstPadProbeReturn
 park_video_when_idle (GstPad          *pad,
@@ -540,6 +551,7 @@ park_video_when_idle (GstPad          *pad,
   VideoPark *park = user_data;
 
   (void) info;
+  g_atomic_int_set (park->pending, 0);
   /* Run later, in the ward's streaming thread: it sent video again, so it
    * is not to be parked (and the slot may be gone by now). */
   if (g_thread_self () == park->caller)
@@ -559,18 +571,24 @@ update_video_parking (WbConference *self,
 
   if (!stalled) {
     slot->video_parked = FALSE;
-  } else if (!slot->video_parked && slot->comp_pad != NULL) {
+  } else if (!slot->video_parked && slot->comp_pad != NULL &&
+             g_atomic_int_compare_and_exchange (slot->video_park_pending, 0, 1)) {
     GstElement *bin = wb_participant_get_bin (slot->participant);
     g_autoptr (GstPad) src = gst_element_get_static_pad (bin, "video_src");
     VideoPark *park = g_new (VideoPark, 1);
 
-    *park = (VideoPark) { self, slot, g_thread_self () };
-    /* Sets video_parked if the pad is idle now; if not, the next tick
-     * tries again. */
+    *park = (VideoPark) { self, slot, g_thread_self (),
+                          g_atomic_rc_box_acquire (slot->video_park_pending) };
+    /* Sets video_parked if the pad is idle now.  If it is pushing (into a
+     * compositor that runs behind), the probe runs once it is done, in its
+     * thread, and parks nothing; the first tick after that tries again. */
     if (src != NULL)
-      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, park_video_when_idle, park, g_free);
-    else
-      g_free (park);
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_IDLE, park_video_when_idle, park,
+                         video_park_free);
+    else {
+      g_atomic_int_set (slot->video_park_pending, 0);
+      video_park_free (park);
+    }
   }
 }
 
@@ -1328,6 +1346,7 @@ slot_free (WbConference *self,
   }
 
   g_clear_object (&slot->participant);
+  g_atomic_rc_box_release (slot->video_park_pending);
   g_free (slot);
 }
 
@@ -1600,6 +1619,7 @@ wb_conference_add_endpoint (WbConference            *self,
   }
 
   slot = g_new0 (Slot, 1);
+  slot->video_park_pending = g_atomic_rc_box_new0 (gint);
   slot->participant = participant;
   slot->state = WB_PARTICIPANT_STATE_JOINING;
   slot->joined_us = g_get_monotonic_time ();
