@@ -475,6 +475,10 @@ update_audio_parking (WbConference *self,
   gboolean stalled = last_us != 0 &&
       media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
 
+  /* Once per stall: if the ward's output is pushing when the mixer gets to
+   * it, nothing is parked, and the mixer waits for the ward up to the
+   * deadline until it sends again.  A ward silent for a whole stall's
+   * length has long since pushed its last packet. */
   if (stalled && !slot->audio_parked && slot->mix_pad != NULL) {
     GstElement *bin = wb_participant_get_bin (slot->participant);
     g_autoptr (GstPad) src = gst_element_get_static_pad (bin, "audio_src");
@@ -493,8 +497,8 @@ update_audio_parking (WbConference *self,
 
 static GstPad *request_comp_pad (WbConference *self, guint zorder);
 
-/* In the IDLE probe run at once by park_video(): the ward's video output is
- * not pushing, and will not until this returns. */
+/* In the IDLE probe that update_video_parking() saw run at once: the ward's
+ * video output is not pushing, and will not until this returns. */
 static void
 replace_comp_pad (WbConference *self,
                   Slot         *slot,
