@@ -407,6 +407,15 @@ media_state (Slot   *slot,
  * "gst_video_frame_map_id" criticals and a crash within minutes.
  * Releasing a request pad takes the aggregator's lock.
  */
+/* Has this input of the ward (its last buffer at @last_us) stalled? */
+static gboolean
+is_stalled (Slot   *slot,
+            gint64  now,
+            gint64  last_us)
+{
+  return last_us != 0 && media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
+}
+
 typedef struct {
   GstPad *ward_src;      /* owned */
   GstPad *mix_pad;       /* owned */
@@ -472,8 +481,7 @@ update_audio_parking (WbConference *self,
                       gint64        now,
                       gint64        last_us)
 {
-  gboolean stalled = last_us != 0 &&
-      media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
+  gboolean stalled = is_stalled (slot, now, last_us);
 
   /* Once per stall: if the ward's output is pushing when the mixer gets to
    * it, nothing is parked, and the mixer waits for the ward up to the
@@ -570,8 +578,7 @@ update_video_parking (WbConference *self,
                       gint64        now,
                       gint64        last_us)
 {
-  gboolean stalled = last_us != 0 &&
-      media_state (slot, now, last_us) == WB_PARTICIPANT_STATE_STALLED;
+  gboolean stalled = is_stalled (slot, now, last_us);
 
   if (!stalled) {
     slot->video_parked = FALSE;
