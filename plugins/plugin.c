@@ -12,6 +12,7 @@
 #include "gstmixminus.h"
 #include "gstwbopusdec.h"
 #include "gstwbrtpjitter.h"
+#include "gstwbudpsrc.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -20,10 +21,11 @@ plugin_init (GstPlugin * plugin)
 
   ok &= GST_ELEMENT_REGISTER (wbopusdec, plugin);
   ok &= GST_ELEMENT_REGISTER (wbrtpjitter, plugin);
+  ok &= GST_ELEMENT_REGISTER (wbudpsrc, plugin);
   return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, wardbridge,
     "Conference elements of wardbridge: mix-minus audio mixing, Opus decoding, "
-    "RTP jitter stage",
+    "RTP jitter stage, UDP source on a shared thread",
     plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
