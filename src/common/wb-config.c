@@ -29,7 +29,8 @@ static const char *const http_keys[] = { "address", "port", "tls-certificate", "
                                          "metrics-allow", NULL };
 static const char *const media_keys[] = { "width", "height", "framerate", "video-bitrate-kbps",
                                           "audio-bitrate-kbps", "audio-expected-loss-percent", "jitter-ms",
-                                          "audio-jitter", "layout", "mix-gate", "paced-output", NULL };
+                                          "audio-jitter", "receive", "receive-batch-ms", "layout", "mix-gate",
+                                          "paced-output", NULL };
 static const char *const store_keys[] = { "state-dir", NULL };
 static const char *const auth_keys[] = { "admin-tokens", "scheduler-tokens", NULL };
 static const char *const endpoint_keys[] = { "name", "kind", "mode", "token", "address", "audio-port",
@@ -52,6 +53,7 @@ static const char *const audio_codec_names[] = { "opus", "pcma", "pcmu", NULL };
 static const char *const video_codec_names[] = { "h264", "vp8", NULL };
 static const char *const layout_names[] = { "grid", "speaker", "presenter", "single", NULL };
 static const char *const audio_jitter_names[] = { "inline", "rtpjitterbuffer", NULL };
+static const char *const receive_names[] = { "shared", "per-socket", NULL };
 
 /* Collects problems and warnings while one file is checked. */
 typedef struct {
@@ -469,6 +471,8 @@ load_fixed_groups (Checker *c, WbConfig *config)
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
   config->audio_jitter = get_enum (c, "media", "audio-jitter", audio_jitter_names,
                                    WB_AUDIO_JITTER_RTPJITTERBUFFER);
+  config->receive = get_enum (c, "media", "receive", receive_names, WB_RECEIVE_SHARED);
+  config->receive_batch_ms = get_uint (c, "media", "receive-batch-ms", WB_DEFAULT_RECEIVE_BATCH_MS, 0, 20);
   config->layout = get_enum (c, "media", "layout", layout_names, WB_LAYOUT_GRID);
   config->mix_gate = get_bool (c, "media", "mix-gate", FALSE);
   config->paced_output = get_bool (c, "media", "paced-output", FALSE);

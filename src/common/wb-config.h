@@ -52,6 +52,12 @@ typedef enum {
   WB_AUDIO_JITTER_RTPJITTERBUFFER,  /* rtpbin's own, a thread per ward */
 } WbAudioJitter;
 
+/* [media] receive: what reads the hub's sockets. */
+typedef enum {
+  WB_RECEIVE_SHARED,       /* wbudpsrc: one thread for every socket, in batches */
+  WB_RECEIVE_PER_SOCKET,   /* udpsrc: a thread per socket, woken per datagram */
+} WbReceive;
+
 /* One ward's box: [endpoint ID] */
 typedef struct {
   char *id;                 /* "ward-01": the group name after "endpoint " */
@@ -90,6 +96,8 @@ typedef struct {
   guint audio_expected_loss_percent;  /* Opus in-band FEC plans for it; 0: no FEC */
   guint jitter_ms;
   WbAudioJitter audio_jitter;
+  WbReceive receive;
+  guint receive_batch_ms;     /* the shared receiving thread's least wake-up interval */
   WbLayoutKind layout;
   gboolean mix_gate;          /* only talking wards enter the mix */
   gboolean paced_output;      /* mixer and compositor always wait their full latency */
@@ -125,6 +133,7 @@ typedef struct {
  * mono from CELT to SILK/hybrid, about 5x the CPU per encode. */
 #define WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT 10
 #define WB_DEFAULT_JITTER_MS         40
+#define WB_DEFAULT_RECEIVE_BATCH_MS  5
 /* Each ward uses four hub ports: audio RTP+RTCP, video RTP+RTCP. */
 #define WB_PORTS_PER_ENDPOINT        4
 #define WB_MIN_ENDPOINT_CAPACITY     32

@@ -1555,6 +1555,8 @@ wb_conference_add_endpoint (WbConference            *self,
   const WbParticipantMedia media = {
     .jitter_ms = self->config->jitter_ms,
     .audio_jitter = self->config->audio_jitter,
+    .receive = self->config->receive,
+    .receive_batch_ms = self->config->receive_batch_ms,
     .audio_bitrate_kbps = self->config->audio_bitrate_kbps,
     .audio_expected_loss_percent = self->config->audio_expected_loss_percent,
   };

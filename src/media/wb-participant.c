@@ -182,18 +182,30 @@ receive_caps (WbParticipant *self,
   }
 }
 
+/*
+ * The source of one hub socket.  With [media] receive=shared (the default)
+ * a wbudpsrc: one thread reads every ward's sockets, waking at most once
+ * per batch interval, where a udpsrc per socket woke one of 128 threads
+ * for every datagram.  Not for the audio RTP with audio-jitter=inline:
+ * there decoding and the mixer's input run in the receiving thread, and a
+ * mixer input that is full blocks its pusher, which must not be the
+ * thread of every ward (plugins/gstwbudpsrc.h).
+ */
 static GstElement *
-add_udpsrc (WbParticipant  *self,
-            WbSocketIndex   index,
-            GError        **error)
+add_udpsrc (WbParticipant             *self,
+            WbSocketIndex              index,
+            const WbParticipantMedia  *media,
+            GError                   **error)
 {
   static const char *const names[WB_N_SOCKETS] = {
     "audio-rtp-in", "audio-rtcp-in", "video-rtp-in", "video-rtcp-in",
   };
   gboolean rtcp = (index == WB_SOCKET_AUDIO_RTCP || index == WB_SOCKET_VIDEO_RTCP);
+  gboolean shared = media->receive == WB_RECEIVE_SHARED &&
+      !(index == WB_SOCKET_AUDIO_RTP && media->audio_jitter == WB_AUDIO_JITTER_INLINE);
   g_autoptr (GstCaps) caps = NULL;
   g_autoptr (GstPad) pad = NULL;
-  GstElement *src = wb_media_make_element ("udpsrc", names[index], error);
+  GstElement *src = wb_media_make_element (shared ? "wbudpsrc" : "udpsrc", names[index], error);
 
   if (src == NULL)
     return NULL;
@@ -206,13 +218,20 @@ add_udpsrc (WbParticipant  *self,
     gst_structure_set_name (gst_caps_get_structure (caps, 0),
                             rtcp ? "application/x-srtcp" : "application/x-srtp");
   }
-  g_object_set (src,
-                "socket", self->sockets[index],
-                "close-socket", FALSE,
-                "auto-multicast", FALSE,
-                "retrieve-sender-address", TRUE,
-                "caps", caps,
-                NULL);
+  if (shared)
+    g_object_set (src,
+                  "socket", self->sockets[index],
+                  "caps", caps,
+                  "batch-interval", (guint64) media->receive_batch_ms * GST_MSECOND,
+                  NULL);
+  else
+    g_object_set (src,
+                  "socket", self->sockets[index],
+                  "close-socket", FALSE,
+                  "auto-multicast", FALSE,
+                  "retrieve-sender-address", TRUE,
+                  "caps", caps,
+                  NULL);
   gst_bin_add (GST_BIN (self->bin), src);
 
   pad = gst_element_get_static_pad (src, "src");
@@ -984,7 +1003,7 @@ build_receive (WbParticipant            *self,
   }
 
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
-    srcs[i] = add_udpsrc (self, i, error);
+    srcs[i] = add_udpsrc (self, i, media, error);
     if (srcs[i] == NULL)
       return FALSE;
   }

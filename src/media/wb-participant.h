@@ -88,6 +88,8 @@ typedef struct {
 typedef struct {
   guint jitter_ms;                    /* how late a packet may come */
   WbAudioJitter audio_jitter;         /* what times the incoming audio */
+  WbReceive receive;                  /* what reads the ward's sockets */
+  guint receive_batch_ms;             /* wbudpsrc's "batch-interval" */
   guint audio_bitrate_kbps;           /* the ward's own Opus encode */
   guint audio_expected_loss_percent;  /* its in-band FEC; 0: none */
 } WbParticipantMedia;

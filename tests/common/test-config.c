@@ -115,6 +115,8 @@ test_example_file (void)
   g_assert_cmpuint (config->audio_expected_loss_percent, ==, WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT);
   g_assert_cmpuint (config->jitter_ms, ==, WB_DEFAULT_JITTER_MS);
   g_assert_cmpint (config->audio_jitter, ==, WB_AUDIO_JITTER_RTPJITTERBUFFER);
+  g_assert_cmpint (config->receive, ==, WB_RECEIVE_SHARED);
+  g_assert_cmpuint (config->receive_batch_ms, ==, WB_DEFAULT_RECEIVE_BATCH_MS);
   g_assert_cmpint (config->layout, ==, WB_LAYOUT_GRID);
   g_assert_false (config->mix_gate);
   g_assert_false (config->paced_output);
@@ -257,9 +259,11 @@ test_bad_enums (void)
 {
   check_bad (BASE WARD ("ward-01", "audio-codec=mp3\nvideo-codec=h265\nsrtp=yes\n")
              "[endpoint ward-02]\nname=Xã Thử\nkind=huyen\nmode=remote\ntoken=ward-02-token-0123456789\n"
-             "[media]\nlayout=mosaic\nmix-gate=on\naudio-jitter=none\n",
+             "[media]\nlayout=mosaic\nmix-gate=on\naudio-jitter=none\nreceive=all\nreceive-batch-ms=50\n",
              (const char *[]) {
                "t.conf: [media] audio-jitter: 'none' is not one of inline, rtpjitterbuffer",
+               "t.conf: [media] receive: 'all' is not one of shared, per-socket",
+               "t.conf: [media] receive-batch-ms: 50 is out of range (0 to 20)",
                "t.conf: [media] layout: 'mosaic' is not one of grid, speaker, presenter, single",
                "t.conf: [media] mix-gate: 'on' is not a boolean, expected true or false",
                "t.conf: [endpoint ward-01] audio-codec: 'mp3' is not one of opus, pcma, pcmu",

@@ -49,6 +49,7 @@ static gboolean srtp_ward_01 = FALSE;   /* make_config_full(): ward-01 with srtp
 static gboolean mix_gate = FALSE;       /* make_config_full(): [media] mix-gate=true */
 static gboolean paced_output = FALSE;   /* make_config_full(): [media] paced-output=true */
 static gboolean inline_jitter = FALSE;  /* make_config_full(): [media] audio-jitter=inline */
+static gboolean per_socket = FALSE;     /* make_config_full(): [media] receive=per-socket */
 
 static WbConfig *
 make_config_full (const char *state_dir,
@@ -68,6 +69,7 @@ make_config_full (const char *state_dir,
       "[hub]\nrtp-port-min=%u\nrtp-port-max=%u\n"
       "[media]\nwidth=%u\nheight=%u\nframerate=10\nvideo-bitrate-kbps=400\n"
       "audio-bitrate-kbps=32\njitter-ms=40\nmix-gate=%s\npaced-output=%s\naudio-jitter=%s\n"
+      "receive=%s\n"
       "[store]\nstate-dir=%s\n"
       "[auth]\nadmin-tokens=admin-token-0123456789\n"
       "[endpoint ward-01]\nname=Phường Cam Giá\nkind=phuong\nmode=agent\ntoken=t-ward-01-abcdef\n"
@@ -76,6 +78,7 @@ make_config_full (const char *state_dir,
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
       min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false",
       paced_output ? "true" : "false", inline_jitter ? "inline" : "rtpjitterbuffer",
+      per_socket ? "per-socket" : "shared",
       state_dir, srtp_ward_01 ? "true" : "false",
       ward2, ward3);
   g_autoptr (GError) error = NULL;
@@ -444,19 +447,31 @@ count_factory (Fixture    *f,
  * Three wards in every layout, with each ward's audio timed by rtpbin's
  * rtpjitterbuffer (the default), or with @inline_audio by wbrtpjitter
  * ([media] audio-jitter=inline); video always by rtpjitterbuffer.  The
- * same mix-minus either way.
+ * sockets read by the shared thread (wbudpsrc, the default) or with
+ * @per_socket_receive by a udpsrc each.  The same mix-minus either way.
  */
 static void
-run_three_wards (gboolean inline_audio)
+run_three_wards (gboolean inline_audio,
+                 gboolean per_socket_receive)
 {
   Fixture f = { 0, };
   g_autoptr (GError) error = NULL;
 
   inline_jitter = inline_audio;
+  per_socket = per_socket_receive;
   fixture_set_up (&f, WB_LAYOUT_GRID);
-  inline_jitter = FALSE;
+  inline_jitter = per_socket = FALSE;
   for (guint i = 0; i < N_WARDS; i++)
     join_ward (&f, i);
+
+  /* Four sockets a ward; with inline audio its RTP keeps a udpsrc (a
+   * blocked mixer input must not block the shared thread). */
+  {
+    guint own = per_socket_receive ? 4 : inline_audio ? 1 : 0;
+
+    g_assert_cmpuint (count_factory (&f, "udpsrc"), ==, own * N_WARDS);
+    g_assert_cmpuint (count_factory (&f, "wbudpsrc"), ==, (4 - own) * N_WARDS);
+  }
 
   /* Grid: three tiles, each showing its ward's colour, to every ward. */
   assert_tiles_show_colours (&f, "grid");
@@ -522,13 +537,19 @@ run_three_wards (gboolean inline_audio)
 static void
 test_conference_three_wards (void)
 {
-  run_three_wards (FALSE);
+  run_three_wards (FALSE, FALSE);
 }
 
 static void
 test_conference_three_wards_inline (void)
 {
-  run_three_wards (TRUE);
+  run_three_wards (TRUE, FALSE);
+}
+
+static void
+test_conference_three_wards_per_socket (void)
+{
+  run_three_wards (FALSE, TRUE);
 }
 
 
@@ -1719,6 +1740,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
   g_test_add_func ("/conference/three-wards-inline", test_conference_three_wards_inline);
+  g_test_add_func ("/conference/three-wards-per-socket", test_conference_three_wards_per_socket);
   g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
   g_test_add_func ("/conference/srtp", test_conference_srtp);
   g_test_add_func ("/conference/active-speaker", test_conference_active_speaker);
