@@ -49,6 +49,10 @@ static const Target targets[] = {
   /* The hub's audio with wbrtpjitter in the receiving threads instead of
    * rtpbin's rtpjitterbuffer (the default): what the inline stage is worth. */
   { "hub-audio-inline", WB_BENCH_SERVER_HUB, TRUE, FALSE, FALSE, "audio-jitter=inline\n", "-inline" },
+  /* The hub with a udpsrc and its thread per socket, as before wbudpsrc
+   * (the default reads every socket from one thread): what that is worth. */
+  { "hub-persocket", WB_BENCH_SERVER_HUB, FALSE, FALSE, FALSE, "receive=per-socket\n", "-persocket" },
+  { "hub-audio-persocket", WB_BENCH_SERVER_HUB, TRUE, FALSE, FALSE, "receive=per-socket\n", "-persocket" },
 };
 
 /* The hub's default audio-expected-loss-percent, and the peers' alike. */
@@ -391,10 +395,13 @@ main (int argc, char **argv)
   g_autofree char *janus = NULL;
   g_autofree char *wards = g_strdup ("4,8,16,32");
   g_autofree char *target_list = g_strdup ("hub,hub-audio,hub-opuslog,naive,janus,"
-                                           "hub-audio-nofec,janus-nofec,hub-audio-inline");
+                                           "hub-audio-nofec,janus-nofec,hub-audio-inline,"
+                                           "hub-persocket,hub-audio-persocket");
   g_autofree char *json_path = NULL;
   g_autofree char *plot_path = NULL;
   g_autofree char *serve_naive = NULL;
+  g_autofree char *hub_media = NULL;
+  g_autofree char *extra_media = NULL;
   int talkers = 3, framerate = 15, width = 1280, height = 720, naive_max = 16;
   /* 20 s: one click and one marker picture a second, and p95 by nearest
    * rank is the worst of fewer than 20.  5 s idle: the per-ward goals
@@ -407,7 +414,8 @@ main (int argc, char **argv)
     { "wards", 0, 0, G_OPTION_ARG_STRING, &wards, "numbers of wards (default 4,8,16,32)", "N,N,..." },
     { "targets", 0, 0, G_OPTION_ARG_STRING, &target_list,
       "hub, hub-audio, hub-opuslog, naive, naive-audio, janus, hub-audio-nofec, janus-nofec, "
-      "hub-audio-inline (default all but naive-audio; the last three at N=32 only)", "T,T,..." },
+      "hub-audio-inline, hub-persocket, hub-audio-persocket (default all but naive-audio; "
+      "the last five at N=32 only)", "T,T,..." },
     { "naive-max", 0, 0, G_OPTION_ARG_INT, &naive_max,
       "largest N for the naive graph (16: at 32 its 992 mixer queues swamp 2 cores)", "N" },
     { "talkers", 0, 0, G_OPTION_ARG_INT, &talkers, "wards that talk (default 3)", "N" },
@@ -421,6 +429,8 @@ main (int argc, char **argv)
     { "pli-rate", 0, 0, G_OPTION_ARG_DOUBLE, &pli_rate, "PLI per ward per second in the storm (5)", "R" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "write the figures as JSON", "FILE" },
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot_path, "draw CPU against N (PNG, gnuplot)", "FILE" },
+    { "hub-media", 0, 0, G_OPTION_ARG_STRING, &hub_media,
+      "more [media] lines for every hub run (\"key=value\", ';'-separated), for experiments", "K=V;..." },
     { "serve-naive", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &serve_naive, NULL, NULL },
     { NULL }
   };
@@ -497,6 +507,14 @@ main (int argc, char **argv)
       options.count_encodes = target->count_encodes;
       options.expected_loss_percent = target->no_fec ? 0 : EXPECTED_LOSS_PERCENT;
       options.hub_media = target->hub_media;
+      if (hub_media != NULL && target->kind == WB_BENCH_SERVER_HUB) {
+        g_auto (GStrv) lines = g_strsplit (hub_media, ";", -1);
+        g_autofree char *joined = g_strjoinv ("\n", lines);
+
+        g_free (extra_media);
+        extra_media = g_strconcat (joined, "\n", target->hub_media ? target->hub_media : "", NULL);
+        options.hub_media = extra_media;
+      }
       options.suffix = target->suffix;
       if ((target->no_fec || target->hub_media != NULL) && options.n_wards != 32)
         continue;
