@@ -262,6 +262,8 @@ test_pause (void)
 int
 main (int argc, char **argv)
 {
+  int ret;
+
   gst_init (&argc, &argv);
   GST_PLUGIN_STATIC_REGISTER (wardbridge);
   g_test_init (&argc, &argv, NULL);
@@ -270,5 +272,8 @@ main (int argc, char **argv)
   g_test_add_func ("/wbudpsrc/arrival-time", test_arrival_time);
   g_test_add_func ("/wbudpsrc/pause", test_pause);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  /* For GST_TRACERS=leaks, which reports at deinit. */
+  gst_deinit ();
+  return ret;
 }
