@@ -97,8 +97,6 @@ typedef struct
   guint8 *data[VLEN];
 } Scratch;
 
-static Receiver *receiver_get (void);
-
 static void
 recompute_interval_locked (Receiver * r)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * WbIngress: source-address, size and version filter in front of rtpbin
- * (see wb-ingress.h).  Owned by WbParticipant; runs on udpsrc threads.
+ * (see wb-ingress.h).  Owned by WbParticipant; runs on the receiving threads.
  */
 #define G_LOG_DOMAIN "wb-ingress"
 

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * WbIngress: the gate in front of a ward's rtpbin.  Every datagram that a
- * ward's udpsrc reads goes through wb_ingress_check() (installed as a buffer
+ * ward's source (wbudpsrc or udpsrc) reads goes through wb_ingress_check() (installed as a buffer
  * probe with wb_ingress_attach()); it lets through only datagrams from the
  * ward's known address, of a sane size, that look like RTP/RTCP version 2,
  * and counts every drop by reason.
  *
  * One WbIngress per participant, owned by its WbParticipant.  The checks run
- * on the udpsrc streaming threads; the allowed address and the counters are
- * guarded by an internal mutex, so any thread may read the counts or change
- * the address.
+ * on the receiving threads (the shared wbudpsrc thread, or a udpsrc's);
+ * the allowed address and the counters are guarded by an internal mutex,
+ * so any thread may read the counts or change the address.
  */
 #pragma once
 
@@ -66,14 +66,14 @@ void       wb_ingress_set_rtcp_encrypted (WbIngress *ingress,
 gboolean   wb_ingress_rtcp_is_well_formed (const guint8 *data,
                                            gsize         size);
 
-/* Judges one datagram as read by udpsrc (with its GstNetAddressMeta) and
+/* Judges one datagram as read by its source (with its GstNetAddressMeta) and
  * counts it.  @rtcp selects the RTCP size and version rules. */
 WbIngressVerdict wb_ingress_check (WbIngress *ingress,
                                    GstBuffer *buffer,
                                    gboolean   rtcp);
 
-/* Installs wb_ingress_check() as a buffer probe on @pad (a udpsrc's src
- * pad), dropping what it rejects.  @ingress must outlive the probe; the
+/* Installs wb_ingress_check() as a buffer probe on @pad (a socket source's
+ * src pad), dropping what it rejects.  @ingress must outlive the probe; the
  * caller removes the pad (or the probe) before freeing @ingress. */
 gulong     wb_ingress_attach (WbIngress *ingress,
                               GstPad    *pad,

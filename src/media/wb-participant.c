@@ -192,7 +192,7 @@ receive_caps (WbParticipant *self,
  * thread of every ward (plugins/gstwbudpsrc.h).
  */
 static GstElement *
-add_udpsrc (WbParticipant             *self,
+add_source (WbParticipant             *self,
             WbSocketIndex              index,
             const WbParticipantMedia  *media,
             GError                   **error)
@@ -218,19 +218,14 @@ add_udpsrc (WbParticipant             *self,
     gst_structure_set_name (gst_caps_get_structure (caps, 0),
                             rtcp ? "application/x-srtcp" : "application/x-srtp");
   }
+  g_object_set (src, "socket", self->sockets[index], "caps", caps, NULL);
   if (shared)
-    g_object_set (src,
-                  "socket", self->sockets[index],
-                  "caps", caps,
-                  "batch-interval", (guint64) media->receive_batch_ms * GST_MSECOND,
-                  NULL);
+    g_object_set (src, "batch-interval", (guint64) media->receive_batch_ms * GST_MSECOND, NULL);
   else
     g_object_set (src,
-                  "socket", self->sockets[index],
                   "close-socket", FALSE,
                   "auto-multicast", FALSE,
                   "retrieve-sender-address", TRUE,
-                  "caps", caps,
                   NULL);
   gst_bin_add (GST_BIN (self->bin), src);
 
@@ -1003,7 +998,7 @@ build_receive (WbParticipant            *self,
   }
 
   for (guint i = 0; i < WB_N_SOCKETS; i++) {
-    srcs[i] = add_udpsrc (self, i, media, error);
+    srcs[i] = add_source (self, i, media, error);
     if (srcs[i] == NULL)
       return FALSE;
   }

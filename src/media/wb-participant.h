@@ -4,7 +4,7 @@
  * GstBin (added to the conference pipeline by WbConference), the four hub
  * UDP sockets the ward talks to, and the ingress filter in front of them:
  *
- *   udpsrc (hub audio RTP/RTCP, video RTP/RTCP) ─▶ WbIngress probe ─▶ rtpbin
+ *   wbudpsrc or udpsrc (hub audio RTP/RTCP, video RTP/RTCP) ─▶ WbIngress probe ─▶ rtpbin
  *   rtpbin ─▶ depayloader ─▶ decoder ─▶ ghost "audio_src" / "video_src"
  *   ghost "audio_sink" (this ward's mix-minus) ─▶ encoder ─▶ payloader ─▶ rtpbin ─▶ udpsink
  *   ghost "video_sink" (the composite, RTP)              ─▶ rtpbin ─▶ udpsink
