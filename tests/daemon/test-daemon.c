@@ -210,7 +210,9 @@ test_lifecycle (void)
   g_autofree char *state = g_build_filename (dir, "state", NULL);
   g_autofree char *log_path = g_build_filename (dir, "hub.log", NULL);
   g_autofree char *log = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* Both of the daemon's outputs into the log: with G_MESSAGES_DEBUG its
+   * info lines go to stdout, which is this test's TAP stream. */
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
   Notify n = { 0 };
@@ -219,7 +221,7 @@ test_lifecycle (void)
   g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", sock, TRUE);
   g_subprocess_launcher_setenv (launcher, "WATCHDOG_USEC", "400000", TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "wardbridge", TRUE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
   proc = g_subprocess_launcher_spawn (launcher, &error, bin, "--config", conf, NULL);
   g_assert_no_error (error);
 
