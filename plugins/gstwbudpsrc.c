@@ -202,9 +202,9 @@ drain (GstWbUdpSrc * src, int fd, Scratch * s)
       }
       break;
     }
-    if (clock != NULL && clock_now == GST_CLOCK_TIME_NONE) {
-      /* One reading of both clocks per pass maps the kernel's receive
-       * times to the pipeline clock. */
+    if (clock != NULL) {
+      /* One reading of both clocks per recvmmsg() maps the kernel's
+       * receive times of what it returned to the pipeline clock. */
       clock_now = gst_clock_get_time (clock);
       real_now = realtime_now ();
     }
