@@ -61,6 +61,7 @@ struct _GstWbUdpSrc
   socklen_t last_native_len;
   GSocketAddress *last_address;
   gboolean warned;
+  GstClockTime last_pts;        /* NONE: nothing pushed since registering */
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstWbUdpSrc, gst_wb_udp_src, GST_TYPE_ELEMENT,
@@ -204,9 +205,15 @@ drain (GstWbUdpSrc * src, int fd, Scratch * s)
     }
     if (clock != NULL) {
       /* One reading of both clocks per recvmmsg() maps the kernel's
-       * receive times of what it returned to the pipeline clock. */
-      clock_now = gst_clock_get_time (clock);
+       * receive times of what it returned to the pipeline clock.  The
+       * realtime reading is bracketed by two of the pipeline clock and
+       * paired with their midpoint, so that a preemption between the
+       * readings errs by half its length, not by all of it. */
+      GstClockTime before = gst_clock_get_time (clock), after;
+
       real_now = realtime_now ();
+      after = gst_clock_get_time (clock);
+      clock_now = after >= before ? before + (after - before) / 2 : after;
     }
     for (int i = 0; i < n; i++) {
       struct msghdr *msg = &s->msgs[i].msg_hdr;
@@ -224,6 +231,15 @@ drain (GstWbUdpSrc * src, int fd, Scratch * s)
             real_now - arrival <= clock_now)
           at = clock_now - (real_now - arrival);
         running = at > base_time ? at - base_time : 0;
+        /* The times of one socket's datagrams never go back.  Two
+         * mappings differ by the error of their readings; and Linux turns
+         * receive stamping on for the whole system a moment after the
+         * first socket asks for it (a deferred work item), stamping
+         * until then at reading, so a datagram read early in a process's
+         * life can carry a later time than the next one. */
+        if (src->last_pts != GST_CLOCK_TIME_NONE && running < src->last_pts)
+          running = src->last_pts;
+        src->last_pts = running;
         GST_BUFFER_PTS (buffer) = GST_BUFFER_DTS (buffer) = running;
       }
       if (msg->msg_namelen > 0 && msg->msg_namelen <= sizeof (struct sockaddr_storage)) {
@@ -372,6 +388,8 @@ receiver_add (GstWbUdpSrc * src, GError ** error)
         "epoll_ctl (ADD, %d): %s", fd, g_strerror (saved));
     return FALSE;
   }
+  /* The thread reads this only after finding @src in the table. */
+  src->last_pts = GST_CLOCK_TIME_NONE;
   g_hash_table_insert (r->sources, GINT_TO_POINTER (fd), gst_object_ref (src));
   src->registered_fd = fd;
   recompute_interval_locked (r);
@@ -613,5 +631,6 @@ gst_wb_udp_src_init (GstWbUdpSrc * src)
 
   src->batch_interval = DEFAULT_BATCH_INTERVAL;
   src->registered_fd = -1;
+  src->last_pts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
 }
