@@ -148,6 +148,19 @@ struct _GstMixMinusPad
   gsize own_len;                /* allocated samples */
   gsize own_dirty;              /* samples to clear at the next cycle */
   WbTalkDetector talk;
+
+  /* "never-block": set before data flows */
+  gboolean never_block;
+  GstPadChainFunction aggregator_chain;
+
+  /* guard_lock (taken last, nothing taken inside): what this pad's
+   * aggregator queue holds, mirrored from the pushes and the
+   * "buffer-consumed" signal; see input_would_wait() */
+  GMutex guard_lock;
+  gint queued;
+  GstClockTime head_end;        /* running time, end of the newest queued */
+  GstClockTime tail_end;        /* running time, end of the last taken */
+  guint64 dropped_full;
 };
 
 enum
@@ -158,6 +171,8 @@ enum
   PROP_PAD_DEAF,
   PROP_PAD_LEVEL,
   PROP_PAD_TALKING,
+  PROP_PAD_NEVER_BLOCK,
+  PROP_PAD_DROPPED_FULL,
 };
 
 G_DEFINE_TYPE (GstMixMinusPad, gst_mix_minus_pad,
@@ -170,6 +185,7 @@ gst_mix_minus_pad_finalize (GObject * object)
 
   g_clear_pointer (&pad->own, g_free);
   gst_clear_object (&pad->srcpad);
+  g_mutex_clear (&pad->guard_lock);
 
   G_OBJECT_CLASS (gst_mix_minus_pad_parent_class)->finalize (object);
 }
@@ -197,6 +213,14 @@ gst_mix_minus_pad_get_property (GObject * object, guint prop_id,
     case PROP_PAD_TALKING:
       g_value_set_boolean (value, pad->talking);
       break;
+    case PROP_PAD_NEVER_BLOCK:
+      g_value_set_boolean (value, pad->never_block);
+      break;
+    case PROP_PAD_DROPPED_FULL:
+      g_mutex_lock (&pad->guard_lock);
+      g_value_set_uint64 (value, pad->dropped_full);
+      g_mutex_unlock (&pad->guard_lock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -221,11 +245,172 @@ gst_mix_minus_pad_set_property (GObject * object, guint prop_id,
     case PROP_PAD_DEAF:
       pad->deaf = g_value_get_boolean (value);
       break;
+    case PROP_PAD_NEVER_BLOCK:
+      pad->never_block = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (pad);
+  /* GstAggregatorPad's "emit-signals" takes the object lock as well. */
+  if (prop_id == PROP_PAD_NEVER_BLOCK)
+    g_object_set (object, "emit-signals", g_value_get_boolean (value), NULL);
+}
+
+/* --- never-block ---------------------------------------------------------- */
+
+static GstClockTime gst_mix_minus_get_max_queue_level (GstMixMinus * self);
+static void update_max_queue_level (GstMixMinus * self, GstClockTime block);
+
+/*
+ * GstAggregator makes a push into a sink pad wait while that pad's queue
+ * is full: in a live pipeline, while it holds two buffers or more and
+ * they span more than the element's latency plus the upstream minimum
+ * (time_level, from the end of the newest buffer queued back to the end
+ * of the last one taken out).  A pad with "never-block" set drops such a
+ * buffer instead, and counts it, so that one thread can push into many
+ * inputs (wardbridge's shared receiving thread) without one full input
+ * stalling the others.
+ *
+ * GstAggregator keeps that level to itself, so the pad mirrors it: a
+ * buffer is counted in before it is handed on, and out again on
+ * "buffer-consumed" (emitted in the same locked section in which
+ * GstAggregator takes it out of its count).  The mirror never thinks the
+ * queue emptier than it is: its tail moves when a buffer is consumed,
+ * GstAggregator's when it was first peeked, which is no later.  The one
+ * way it can, a buffer that was peeked, flushed, then consumed, costs at
+ * most one wait of one output block.
+ */
+
+static GstClockTime
+buffer_end_running_time (GstAggregatorPad * aggpad, GstBuffer * buffer)
+{
+  GstClockTime ts = GST_BUFFER_DTS_IS_VALID (buffer) ?
+      GST_BUFFER_DTS (buffer) : GST_BUFFER_PTS (buffer);
+  GstClockTime end = GST_CLOCK_TIME_NONE;
+
+  if (ts == GST_CLOCK_TIME_NONE)
+    return GST_CLOCK_TIME_NONE;
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    ts += GST_BUFFER_DURATION (buffer);
+  GST_OBJECT_LOCK (aggpad);
+  if (aggpad->segment.format == GST_FORMAT_TIME)
+    end = gst_segment_to_running_time (&aggpad->segment, GST_FORMAT_TIME, ts);
+  GST_OBJECT_UNLOCK (aggpad);
+  return end;
+}
+
+static void
+on_buffer_consumed (GstAggregatorPad * aggpad, GstBuffer * buffer,
+    gpointer user_data)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (aggpad);
+  GstClockTime end = buffer_end_running_time (aggpad, buffer);
+
+  (void) user_data;
+  g_mutex_lock (&pad->guard_lock);
+  if (pad->queued > 0)
+    pad->queued--;
+  if (end != GST_CLOCK_TIME_NONE)
+    pad->tail_end = end;
+  g_mutex_unlock (&pad->guard_lock);
+}
+
+/* TRUE when GstAggregator would make @end's push wait: see above. */
+static gboolean
+input_would_wait (GstMixMinusPad * pad, GstClockTime max_level)
+{
+  GstClockTime level = 0;
+
+  if (pad->queued < 2)
+    return FALSE;
+  if (pad->head_end != GST_CLOCK_TIME_NONE && pad->tail_end != GST_CLOCK_TIME_NONE
+      && pad->head_end > pad->tail_end)
+    level = pad->head_end - pad->tail_end;
+  /* Before the first output block the level allowed is not known: two
+   * buffers (one being mixed, one next) are all that is sure to fit. */
+  return max_level == GST_CLOCK_TIME_NONE || level > max_level;
+}
+
+static GstFlowReturn
+gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (gpad);
+  GstMixMinus *self = GST_MIX_MINUS (parent);
+  GstClockTime end, max_level;
+  gboolean never_block;
+  GstFlowReturn ret;
+
+  GST_OBJECT_LOCK (pad);
+  never_block = pad->never_block;
+  GST_OBJECT_UNLOCK (pad);
+  if (!never_block)
+    return pad->aggregator_chain (gpad, parent, buffer);
+
+  end = buffer_end_running_time (GST_AGGREGATOR_PAD (pad), buffer);
+  GST_OBJECT_LOCK (self);
+  max_level = gst_mix_minus_get_max_queue_level (self);
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&pad->guard_lock);
+  if (input_would_wait (pad, max_level)) {
+    guint64 dropped = ++pad->dropped_full;
+
+    g_mutex_unlock (&pad->guard_lock);
+    /* The first, then every 50th (one a second of 20 ms packets). */
+    if (dropped % 50 == 1)
+      GST_WARNING_OBJECT (pad, "input full: dropped %" G_GUINT64_FORMAT
+          " buffers so far instead of waiting", dropped);
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
+  pad->queued++;
+  if (end != GST_CLOCK_TIME_NONE) {
+    pad->head_end = end;
+    if (pad->tail_end == GST_CLOCK_TIME_NONE)
+      pad->tail_end = end;
+  }
+  g_mutex_unlock (&pad->guard_lock);
+
+  ret = pad->aggregator_chain (gpad, parent, buffer);
+  if (ret == GST_FLOW_FLUSHING) {
+    /* Not queued; and a flushing pad's queue is empty. */
+    g_mutex_lock (&pad->guard_lock);
+    pad->queued = 0;
+    g_mutex_unlock (&pad->guard_lock);
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_mix_minus_pad_flush (GstAggregatorPad * aggpad, GstAggregator * agg)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (aggpad);
+
+  /* GstAggregator has emptied the queue and forgotten its times. */
+  g_mutex_lock (&pad->guard_lock);
+  pad->queued = 0;
+  pad->head_end = pad->tail_end = GST_CLOCK_TIME_NONE;
+  g_mutex_unlock (&pad->guard_lock);
+
+  return GST_AGGREGATOR_PAD_CLASS (gst_mix_minus_pad_parent_class)->flush
+      (aggpad, agg);
+}
+
+static void
+gst_mix_minus_pad_constructed (GObject * object)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (object);
+
+  G_OBJECT_CLASS (gst_mix_minus_pad_parent_class)->constructed (object);
+
+  /* GstAggregatorPad set its chain function in constructed(). */
+  pad->aggregator_chain = GST_PAD_CHAINFUNC (object);
+  gst_pad_set_chain_function (GST_PAD (object),
+      GST_DEBUG_FUNCPTR (gst_mix_minus_pad_chain));
+  g_signal_connect (object, "buffer-consumed", G_CALLBACK (on_buffer_consumed),
+      NULL);
 }
 
 static void
@@ -233,9 +418,12 @@ gst_mix_minus_pad_class_init (GstMixMinusPadClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
 
+  gobject_class->constructed = gst_mix_minus_pad_constructed;
   gobject_class->finalize = gst_mix_minus_pad_finalize;
   gobject_class->get_property = gst_mix_minus_pad_get_property;
   gobject_class->set_property = gst_mix_minus_pad_set_property;
+  GST_AGGREGATOR_PAD_CLASS (klass)->flush =
+      GST_DEBUG_FUNCPTR (gst_mix_minus_pad_flush);
 
   g_object_class_install_property (gobject_class, PROP_PAD_MUTE,
       g_param_spec_boolean ("mute", "Mute",
@@ -266,6 +454,17 @@ gst_mix_minus_pad_class_init (GstMixMinusPadClass * klass)
           "Whether this input is talking (see the element's talk-* "
           "properties); never while muted", FALSE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAD_NEVER_BLOCK,
+      g_param_spec_boolean ("never-block", "Never block",
+          "Drop (and count in dropped-full) a buffer for which this input's "
+          "queue has no room, instead of making its pusher wait; for inputs "
+          "that one thread feeds with others (live pipelines only)", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAD_DROPPED_FULL,
+      g_param_spec_uint64 ("dropped-full", "Dropped, input full",
+          "Buffers dropped because this input's queue had no room "
+          "(never-block)", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -276,6 +475,8 @@ gst_mix_minus_pad_init (GstMixMinusPad * pad)
   pad->deaf = DEFAULT_PAD_DEAF;
   pad->level = WB_MIXMINUS_LEVEL_FLOOR;
   pad->cycle = G_MAXUINT64;
+  g_mutex_init (&pad->guard_lock);
+  pad->head_end = pad->tail_end = GST_CLOCK_TIME_NONE;
   wb_talk_detector_init (&pad->talk, DEFAULT_TALK_START_LEVEL,
       DEFAULT_TALK_STOP_LEVEL, DEFAULT_TALK_HANGOVER);
 }
@@ -303,6 +504,10 @@ struct _GstMixMinus
   gboolean sum_dirty;
   GstBufferPool *pool;
   gsize pool_size;
+
+  /* object lock: how much an input's queue may span before a push waits,
+   * as of the last output block; NONE before the first (never-block) */
+  GstClockTime max_queue_level;
 };
 
 enum
@@ -1029,6 +1234,7 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   gate = self->gate;
   GST_OBJECT_UNLOCK (self);
 
+  update_max_queue_level (self, duration);
   outputs = collect_outputs (self);
 
   /* Who is heard in this block, then the one sum of them. */
@@ -1084,6 +1290,31 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   return ret;
 }
 
+/* Called with the element's object lock. */
+static GstClockTime
+gst_mix_minus_get_max_queue_level (GstMixMinus * self)
+{
+  return self->max_queue_level;
+}
+
+/*
+ * What GstAggregator lets an input's queue span: its latency plus the
+ * upstream minimum, which gst_aggregator_get_latency() gives with
+ * GstAudioAggregator's one output block on top.
+ */
+static void
+update_max_queue_level (GstMixMinus * self, GstClockTime block)
+{
+  GstClockTime latency = gst_aggregator_get_latency (GST_AGGREGATOR (self));
+  GstClockTime level = GST_CLOCK_TIME_NONE;
+
+  if (latency != GST_CLOCK_TIME_NONE && block != GST_CLOCK_TIME_NONE)
+    level = latency > block ? latency - block : 0;
+  GST_OBJECT_LOCK (self);
+  self->max_queue_level = level;
+  GST_OBJECT_UNLOCK (self);
+}
+
 /* --- state --------------------------------------------------------------- */
 
 static gboolean
@@ -1127,6 +1358,9 @@ gst_mix_minus_stop (GstAggregator * agg)
     gst_clear_object (&self->pool);
   }
   self->pool_size = 0;
+  GST_OBJECT_LOCK (self);
+  self->max_queue_level = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (self);
 
   return GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->stop (agg);
 }
@@ -1288,6 +1522,7 @@ gst_mix_minus_init (GstMixMinus * self)
   self->talk_stop_level = DEFAULT_TALK_STOP_LEVEL;
   self->talk_hangover = DEFAULT_TALK_HANGOVER;
   self->gate = DEFAULT_GATE;
+  self->max_queue_level = GST_CLOCK_TIME_NONE;
 
   gst_pad_add_probe (GST_AGGREGATOR_SRC_PAD (self),
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH,

@@ -948,6 +948,132 @@ test_stereo_narrowband (void)
   gst_object_unref (mixminus);
 }
 
+/* --- never-block ---------------------------------------------------------- */
+
+typedef struct
+{
+  GstHarness *h;
+  guint k;
+  guint64 first, count;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} Pusher;
+
+static gpointer
+push_many (gpointer data)
+{
+  Pusher *p = data;
+
+  for (guint64 b = p->first; b < p->first + p->count; b++)
+    g_assert_cmpint (gst_harness_push (p->h, make_block (p->k, b, FALSE)), ==,
+        GST_FLOW_OK);
+  g_mutex_lock (&p->lock);
+  p->done = TRUE;
+  g_cond_signal (&p->cond);
+  g_mutex_unlock (&p->lock);
+  return NULL;
+}
+
+/*
+ * Input 0 (never-block) gets 30 blocks at once while input 1 sends nothing
+ * and the test clock stands still, so nothing is mixed meanwhile: where
+ * GstAggregator would make the pusher wait (forever, here), the pad drops.
+ * Its queue may span the upstream latency (60 ms: GstAggregator's own is
+ * 0), counted from the end of the last block it took (block 1): blocks 2
+ * to 5 stay, 26 are dropped and counted.  What stayed is mixed exactly.
+ * Run with never-block off, the pusher is still waiting after 2 s.
+ */
+static void
+run_never_block (gboolean never_block)
+{
+  Fixture f;
+  g_autoptr (GstPad) sink0 = NULL;
+  Pusher p = { 0 };
+  GThread *thread;
+  gint64 deadline;
+  guint64 dropped = 0;
+  gboolean done;
+
+  fixture_setup (&f, 2);
+  gst_harness_set_upstream_latency (f.in[0], 60 * GST_MSECOND);
+  sink0 = gst_element_get_static_pad (f.mixminus, "sink_0");
+  g_object_set (sink0, "never-block", never_block, NULL);
+
+  for (guint64 b = 0; b < 2; b++) {
+    push_block (&f, 0, b);
+    push_block (&f, 1, b);
+    expect_and_drop (f.out[0], b, 0x2);
+    expect_and_drop (f.out[1], b, 0x1);
+    expect_and_drop (f.full, b, 0x3);
+  }
+
+  p.h = f.in[0];
+  p.k = 0;
+  p.first = 2;
+  p.count = 30;
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  thread = g_thread_new ("pusher", push_many, &p);
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&p.lock);
+  while (!p.done && g_cond_wait_until (&p.cond, &p.lock, deadline))
+    ;
+  done = p.done;
+  g_mutex_unlock (&p.lock);
+
+  if (!never_block) {
+    /* Waiting for room: let the mixer run to free it. */
+    g_assert_false (done);
+    g_test_message ("never-block off: the pusher waits");
+    for (guint64 b = 2; b < 32; b++) {
+      push_block (&f, 1, b);
+      expect_and_drop (f.full, b, 0x3);
+    }
+    g_thread_join (thread);
+  } else {
+    g_assert_true (done);
+    g_thread_join (thread);
+    g_object_get (sink0, "dropped-full", &dropped, NULL);
+    g_test_message ("never-block: %" G_GUINT64_FORMAT " of 30 dropped", dropped);
+    g_assert_cmpuint (dropped, ==, 26);
+
+    /* Blocks 2-5 were kept and are mixed; after them input 0 is silent
+     * until it sends again. */
+    for (guint64 b = 2; b < 6; b++) {
+      push_block (&f, 1, b);
+      expect_and_drop (f.out[1], b, 0x1);
+      expect_and_drop (f.out[0], b, 0x2);
+      expect_and_drop (f.full, b, 0x3);
+    }
+    for (guint64 b = 6; b < 9; b++) {
+      push_block (&f, 0, b);
+      push_block (&f, 1, b);
+      expect_and_drop (f.out[1], b, 0x1);
+      expect_and_drop (f.out[0], b, 0x2);
+      expect_and_drop (f.full, b, 0x3);
+    }
+    g_object_get (sink0, "dropped-full", &dropped, NULL);
+    g_assert_cmpuint (dropped, ==, 26);
+  }
+
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+  fixture_teardown (&f);
+}
+
+static void
+test_never_block (void)
+{
+  run_never_block (TRUE);
+}
+
+static void
+test_blocks_without_never_block (void)
+{
+  run_never_block (FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -966,6 +1092,9 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/talk-detection", test_talk_detection);
   g_test_add_func ("/mixminus/gate", test_gate);
   g_test_add_func ("/mixminus/stereo-narrowband", test_stereo_narrowband);
+  g_test_add_func ("/mixminus/never-block", test_never_block);
+  g_test_add_func ("/mixminus/blocks-without-never-block",
+      test_blocks_without_never_block);
 
   return g_test_run ();
 }
