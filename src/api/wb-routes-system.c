@@ -98,6 +98,7 @@ static double fig_jitter (const WbEndpoint *ep) { return ep->stats.jitter_ms; }
 static double fig_rx (const WbEndpoint *ep) { return ep->stats.rx_kbps; }
 static double fig_tx (const WbEndpoint *ep) { return ep->stats.tx_kbps; }
 static double fig_drops (const WbEndpoint *ep) { return (double) ep->stats.drops; }
+static double fig_overflow (const WbEndpoint *ep) { return (double) ep->stats.audio_overflow; }
 static double fig_live (const WbEndpoint *ep) { return ep->state == WB_ENDPOINT_STATE_LIVE; }
 static double fig_talking (const WbEndpoint *ep) { return ep->talking; }
 
@@ -112,6 +113,9 @@ static const struct {
   { "wardbridge_endpoint_rx_kbps", "gauge", "Bit rate received from the ward.", fig_rx },
   { "wardbridge_endpoint_tx_kbps", "gauge", "Bit rate sent to the ward.", fig_tx },
   { "wardbridge_endpoint_drops_total", "counter", "Datagrams from the ward dropped at ingress.", fig_drops },
+  { "wardbridge_endpoint_audio_overflow_total", "counter",
+    "Decoded audio blocks of the ward dropped because its mixer input was full (audio-jitter=inline).",
+    fig_overflow },
   { "wardbridge_endpoint_live", "gauge", "1 when the ward's media is flowing.", fig_live },
   { "wardbridge_endpoint_talking", "gauge", "1 while the ward is talking.", fig_talking },
 };

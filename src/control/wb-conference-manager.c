@@ -938,6 +938,7 @@ on_stats_tick (gpointer user_data)
         ? 100.0 * rep->media.packets_lost / (double) (received + rep->media.packets_lost) : 0.0;
       stats.jitter_ms = rep->media.jitter_ms;
       stats.drops = wb_ingress_counts_total_dropped (&rep->media.ingress);
+      stats.audio_overflow = rep->media.audio_overflow;
       stats.rx_kbps = rx_kbps (r, rep->endpoint_id, rep->media.ingress.accepted_bytes, seconds);
       wb_endpoint_registry_update_stats (self->registry, rep->endpoint_id, &stats, NULL);
 

@@ -1479,6 +1479,11 @@ slot_plug (WbConference  *self,
       return FALSE;
     }
     g_object_set (slot->mix_pad, "mute", slot->muted, NULL);
+    /* Inline, the shared receiving thread pushes into this input: a full
+     * input must drop, not stall every ward (plugins/gstmixminus.c). */
+    if (self->config->audio_jitter == WB_AUDIO_JITTER_INLINE &&
+        self->config->receive == WB_RECEIVE_SHARED)
+      g_object_set (slot->mix_pad, "never-block", TRUE, NULL);
     if (!link_ghost (bin, "audio_src", slot->mix_pad, TRUE, error))
       return FALSE;
   } else {
@@ -1883,6 +1888,8 @@ wb_conference_get_participants (WbConference *self)
     report->talking = slot->talking;
     report->signal_lost = slot->signal_lost;
     wb_participant_get_stats (slot->participant, &report->media);
+    if (slot->mix_pad != NULL)
+      g_object_get (slot->mix_pad, "dropped-full", &report->media.audio_overflow, NULL);
     g_ptr_array_add (reports, report);
   }
   return reports;

@@ -186,10 +186,10 @@ receive_caps (WbParticipant *self,
  * The source of one hub socket.  With [media] receive=shared (the default)
  * a wbudpsrc: one thread reads every ward's sockets, waking at most once
  * per batch interval, where a udpsrc per socket woke one of 128 threads
- * for every datagram.  Not for the audio RTP with audio-jitter=inline:
- * there decoding and the mixer's input run in the receiving thread, and a
- * mixer input that is full blocks its pusher, which must not be the
- * thread of every ward (plugins/gstwbudpsrc.h).
+ * for every datagram.  With audio-jitter=inline the audio's decoding and
+ * the mixer's input then run in that thread too; the conference sets the
+ * ward's mixer input to drop rather than wait when it is full, so that no
+ * ward can stall the thread of every ward (plugins/gstwbudpsrc.h).
  */
 static GstElement *
 add_source (WbParticipant             *self,
@@ -201,8 +201,7 @@ add_source (WbParticipant             *self,
     "audio-rtp-in", "audio-rtcp-in", "video-rtp-in", "video-rtcp-in",
   };
   gboolean rtcp = (index == WB_SOCKET_AUDIO_RTCP || index == WB_SOCKET_VIDEO_RTCP);
-  gboolean shared = media->receive == WB_RECEIVE_SHARED &&
-      !(index == WB_SOCKET_AUDIO_RTP && media->audio_jitter == WB_AUDIO_JITTER_INLINE);
+  gboolean shared = media->receive == WB_RECEIVE_SHARED;
   g_autoptr (GstCaps) caps = NULL;
   g_autoptr (GstPad) pad = NULL;
   GstElement *src = wb_media_make_element (shared ? "wbudpsrc" : "udpsrc", names[index], error);
