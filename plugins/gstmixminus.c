@@ -23,7 +23,10 @@
  * element's talk settings and each sink pad's link to its src pad by the
  * element's object lock.  Lock order: element, then pad.  Fields marked
  * "streaming" are only touched by the streaming thread (or while it is
- * stopped).  Nothing is pushed or posted with a lock held.
+ * stopped).  Nothing is pushed or posted with a lock held.  A sink pad's
+ * never-block state has a lock of its own (guard_lock), taken last and
+ * with nothing taken inside it, since GstAggregator reports a consumed
+ * buffer with its own pad lock held.
  */
 #include "gstmixminus.h"
 
@@ -152,6 +155,7 @@ struct _GstMixMinusPad
   /* "never-block": set before data flows */
   gboolean never_block;
   GstPadChainFunction aggregator_chain;
+  GstPadEventFullFunction aggregator_event;
 
   /* guard_lock (taken last, nothing taken inside): what this pad's
    * aggregator queue holds, mirrored from the pushes and the
@@ -160,6 +164,9 @@ struct _GstMixMinusPad
   gint queued;
   GstClockTime head_end;        /* running time, end of the newest queued */
   GstClockTime tail_end;        /* running time, end of the last taken */
+  GstSegment segment;           /* the input's, as last received */
+  GQueue pending;               /* kept until GstAggregator has room */
+  gboolean discont;             /* the next one handed on follows a drop */
   guint64 dropped_full;
 };
 
@@ -185,6 +192,7 @@ gst_mix_minus_pad_finalize (GObject * object)
 
   g_clear_pointer (&pad->own, g_free);
   gst_clear_object (&pad->srcpad);
+  g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
   g_mutex_clear (&pad->guard_lock);
 
   G_OBJECT_CLASS (gst_mix_minus_pad_parent_class)->finalize (object);
@@ -217,15 +225,17 @@ gst_mix_minus_pad_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, pad->never_block);
       break;
     case PROP_PAD_DROPPED_FULL:
-      g_mutex_lock (&pad->guard_lock);
-      g_value_set_uint64 (value, pad->dropped_full);
-      g_mutex_unlock (&pad->guard_lock);
-      break;
+      break;                    /* below: guard_lock is not taken inside */
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (pad);
+  if (prop_id == PROP_PAD_DROPPED_FULL) {
+    g_mutex_lock (&pad->guard_lock);
+    g_value_set_uint64 (value, pad->dropped_full);
+    g_mutex_unlock (&pad->guard_lock);
+  }
 }
 
 static void
@@ -253,9 +263,20 @@ gst_mix_minus_pad_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (pad);
-  /* GstAggregatorPad's "emit-signals" takes the object lock as well. */
-  if (prop_id == PROP_PAD_NEVER_BLOCK)
+  if (prop_id == PROP_PAD_NEVER_BLOCK) {
+    /* The segment so far, should one have come already. */
+    GstEvent *segment = gst_pad_get_sticky_event (GST_PAD (pad),
+        GST_EVENT_SEGMENT, 0);
+
+    if (segment != NULL) {
+      g_mutex_lock (&pad->guard_lock);
+      gst_event_copy_segment (segment, &pad->segment);
+      g_mutex_unlock (&pad->guard_lock);
+      gst_event_unref (segment);
+    }
+    /* GstAggregatorPad's "emit-signals" takes the object lock as well. */
     g_object_set (object, "emit-signals", g_value_get_boolean (value), NULL);
+  }
 }
 
 /* --- never-block ---------------------------------------------------------- */
@@ -268,10 +289,13 @@ static void update_max_queue_level (GstMixMinus * self, GstClockTime block);
  * is full: in a live pipeline, while it holds two buffers or more and
  * they span more than the element's latency plus the upstream minimum
  * (time_level, from the end of the newest buffer queued back to the end
- * of the last one taken out).  A pad with "never-block" set drops such a
- * buffer instead, and counts it, so that one thread can push into many
- * inputs (wardbridge's shared receiving thread) without one full input
- * stalling the others.
+ * of the last one taken out).  That happens whenever the mixer waits for
+ * a late input: the others' queues run ahead by as much.  A pad with
+ * "never-block" set keeps such buffers itself instead (up to
+ * PENDING_MAX, then it drops the oldest and counts it), and hands them on
+ * as room comes: on its next push, and from the mixer's thread after
+ * each output block.  So one thread can push into many inputs (the
+ * shared receiving thread) without one full input stalling the others.
  *
  * GstAggregator keeps that level to itself, so the pad mirrors it: a
  * buffer is counted in before it is handed on, and out again on
@@ -283,33 +307,36 @@ static void update_max_queue_level (GstMixMinus * self, GstClockTime block);
  * most one wait of one output block.
  */
 
+/* 20 ms blocks: 320 ms behind the mixer at most. */
+#define PENDING_MAX 16
+
+/* Running time of the end of @buffer in the input's segment, as
+ * GstAggregator reckons it.  Called with guard_lock. */
 static GstClockTime
-buffer_end_running_time (GstAggregatorPad * aggpad, GstBuffer * buffer)
+buffer_end_running_time (GstMixMinusPad * pad, GstBuffer * buffer)
 {
   GstClockTime ts = GST_BUFFER_DTS_IS_VALID (buffer) ?
       GST_BUFFER_DTS (buffer) : GST_BUFFER_PTS (buffer);
-  GstClockTime end = GST_CLOCK_TIME_NONE;
 
-  if (ts == GST_CLOCK_TIME_NONE)
+  if (ts == GST_CLOCK_TIME_NONE || pad->segment.format != GST_FORMAT_TIME)
     return GST_CLOCK_TIME_NONE;
   if (GST_BUFFER_DURATION_IS_VALID (buffer))
     ts += GST_BUFFER_DURATION (buffer);
-  GST_OBJECT_LOCK (aggpad);
-  if (aggpad->segment.format == GST_FORMAT_TIME)
-    end = gst_segment_to_running_time (&aggpad->segment, GST_FORMAT_TIME, ts);
-  GST_OBJECT_UNLOCK (aggpad);
-  return end;
+  return gst_segment_to_running_time (&pad->segment, GST_FORMAT_TIME, ts);
 }
 
+/* In the mixer's thread, with GstAggregator's pad lock held: so this
+ * takes no other lock than guard_lock. */
 static void
 on_buffer_consumed (GstAggregatorPad * aggpad, GstBuffer * buffer,
     gpointer user_data)
 {
   GstMixMinusPad *pad = GST_MIX_MINUS_PAD (aggpad);
-  GstClockTime end = buffer_end_running_time (aggpad, buffer);
+  GstClockTime end;
 
   (void) user_data;
   g_mutex_lock (&pad->guard_lock);
+  end = buffer_end_running_time (pad, buffer);
   if (pad->queued > 0)
     pad->queued--;
   if (end != GST_CLOCK_TIME_NONE)
@@ -317,29 +344,102 @@ on_buffer_consumed (GstAggregatorPad * aggpad, GstBuffer * buffer,
   g_mutex_unlock (&pad->guard_lock);
 }
 
-/* TRUE when GstAggregator would make @end's push wait: see above. */
+/* TRUE when GstAggregator would make the next push wait: see above.
+ * Called with guard_lock. */
 static gboolean
 input_would_wait (GstMixMinusPad * pad, GstClockTime max_level)
 {
-  GstClockTime level = 0;
-
   if (pad->queued < 2)
     return FALSE;
-  if (pad->head_end != GST_CLOCK_TIME_NONE && pad->tail_end != GST_CLOCK_TIME_NONE
-      && pad->head_end > pad->tail_end)
-    level = pad->head_end - pad->tail_end;
-  /* Before the first output block the level allowed is not known: two
-   * buffers (one being mixed, one next) are all that is sure to fit. */
-  return max_level == GST_CLOCK_TIME_NONE || level > max_level;
+  /* Before the first output block the level allowed is not known, nor
+   * the level itself without times in a TIME segment: two buffers (one
+   * being mixed, one next) are all that is sure to fit then. */
+  if (max_level == GST_CLOCK_TIME_NONE || pad->head_end == GST_CLOCK_TIME_NONE
+      || pad->tail_end == GST_CLOCK_TIME_NONE)
+    return TRUE;
+  return pad->head_end > pad->tail_end && pad->head_end - pad->tail_end > max_level;
+}
+
+/* Counts @buffer into the mirror.  Called with guard_lock. */
+static void
+count_in (GstMixMinusPad * pad, GstBuffer * buffer)
+{
+  GstClockTime end = buffer_end_running_time (pad, buffer);
+
+  pad->queued++;
+  if (end != GST_CLOCK_TIME_NONE) {
+    pad->head_end = end;
+    if (pad->tail_end == GST_CLOCK_TIME_NONE)
+      pad->tail_end = end;
+  }
+}
+
+static void
+note_dropped (GstMixMinusPad * pad, guint64 dropped)
+{
+  /* The first, then every 50th (one a second of 20 ms blocks). */
+  if (dropped % 50 == 1)
+    GST_WARNING_OBJECT (pad, "input %u blocks behind the mixer: dropped %"
+        G_GUINT64_FORMAT " so far", PENDING_MAX, dropped);
+}
+
+/*
+ * Hands the kept buffers on while GstAggregator has room for them.  With
+ * the pad's stream lock held, as for any chain call.  From the mixer's own
+ * thread (@from_mixer) a wait would never end, so there only what is sure
+ * to fit goes: in a live aggregator an input holding fewer than two
+ * buffers has room whatever their times (and a latency is known only when
+ * it is live).
+ */
+static GstFlowReturn
+feed_pending (GstMixMinusPad * pad, GstMixMinus * self, gboolean from_mixer)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstClockTime max_level;
+
+  GST_OBJECT_LOCK (self);
+  max_level = gst_mix_minus_get_max_queue_level (self);
+  GST_OBJECT_UNLOCK (self);
+
+  for (;;) {
+    GstBuffer *buffer;
+
+    g_mutex_lock (&pad->guard_lock);
+    if (g_queue_is_empty (&pad->pending) || input_would_wait (pad, max_level) ||
+        (from_mixer && (pad->queued >= 2 || max_level == GST_CLOCK_TIME_NONE))) {
+      g_mutex_unlock (&pad->guard_lock);
+      break;
+    }
+    buffer = g_queue_pop_head (&pad->pending);
+    if (pad->discont) {
+      /* After a gap: GstAudioAggregator would otherwise go on from
+       * where the dropped buffers left off for a while (discont-wait). */
+      buffer = gst_buffer_make_writable (buffer);
+      GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+      pad->discont = FALSE;
+    }
+    count_in (pad, buffer);
+    g_mutex_unlock (&pad->guard_lock);
+
+    ret = pad->aggregator_chain (GST_PAD (pad), GST_OBJECT (self), buffer);
+    if (ret != GST_FLOW_OK) {
+      /* Not queued; and a flushing pad's queue is empty. */
+      g_mutex_lock (&pad->guard_lock);
+      pad->queued = 0;
+      g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
+      g_mutex_unlock (&pad->guard_lock);
+      break;
+    }
+  }
+  return ret;
 }
 
 static GstFlowReturn
 gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
 {
   GstMixMinusPad *pad = GST_MIX_MINUS_PAD (gpad);
-  GstMixMinus *self = GST_MIX_MINUS (parent);
-  GstClockTime end, max_level;
   gboolean never_block;
+  guint64 dropped = 0;
   GstFlowReturn ret;
 
   GST_OBJECT_LOCK (pad);
@@ -348,39 +448,101 @@ gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
   if (!never_block)
     return pad->aggregator_chain (gpad, parent, buffer);
 
-  end = buffer_end_running_time (GST_AGGREGATOR_PAD (pad), buffer);
-  GST_OBJECT_LOCK (self);
-  max_level = gst_mix_minus_get_max_queue_level (self);
-  GST_OBJECT_UNLOCK (self);
-
+  /* In order behind what is kept, then as much as fits. */
   g_mutex_lock (&pad->guard_lock);
-  if (input_would_wait (pad, max_level)) {
-    guint64 dropped = ++pad->dropped_full;
-
-    g_mutex_unlock (&pad->guard_lock);
-    /* The first, then every 50th (one a second of 20 ms packets). */
-    if (dropped % 50 == 1)
-      GST_WARNING_OBJECT (pad, "input full: dropped %" G_GUINT64_FORMAT
-          " buffers so far instead of waiting", dropped);
-    gst_buffer_unref (buffer);
-    return GST_FLOW_OK;
-  }
-  pad->queued++;
-  if (end != GST_CLOCK_TIME_NONE) {
-    pad->head_end = end;
-    if (pad->tail_end == GST_CLOCK_TIME_NONE)
-      pad->tail_end = end;
+  g_queue_push_tail (&pad->pending, buffer);
+  if (g_queue_get_length (&pad->pending) > PENDING_MAX) {
+    gst_buffer_unref (g_queue_pop_head (&pad->pending));
+    dropped = ++pad->dropped_full;
+    pad->discont = TRUE;
   }
   g_mutex_unlock (&pad->guard_lock);
+  if (dropped > 0)
+    note_dropped (pad, dropped);
 
-  ret = pad->aggregator_chain (gpad, parent, buffer);
-  if (ret == GST_FLOW_FLUSHING) {
-    /* Not queued; and a flushing pad's queue is empty. */
+  ret = feed_pending (pad, GST_MIX_MINUS (parent), FALSE);
+  return ret == GST_FLOW_FLUSHING ? ret : GST_FLOW_OK;
+}
+
+/*
+ * A serialized event must not pass the buffers before it: what is kept
+ * goes on first, and what still does not fit is dropped (and counted).
+ */
+static GstFlowReturn
+gst_mix_minus_pad_event (GstPad * gpad, GstObject * parent, GstEvent * event)
+{
+  GstMixMinusPad *pad = GST_MIX_MINUS_PAD (gpad);
+  gboolean never_block;
+
+  GST_OBJECT_LOCK (pad);
+  never_block = pad->never_block;
+  GST_OBJECT_UNLOCK (pad);
+  if (!never_block)
+    return pad->aggregator_event (gpad, parent, event);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+    /* The mirror's own copy: the pad's is GstAggregator's, under a lock
+     * that must not be taken in on_buffer_consumed(). */
     g_mutex_lock (&pad->guard_lock);
-    pad->queued = 0;
+    gst_event_copy_segment (event, &pad->segment);
     g_mutex_unlock (&pad->guard_lock);
   }
-  return ret;
+  if (GST_EVENT_IS_SERIALIZED (event) && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP) {
+    guint64 dropped = 0;
+    guint left;
+
+    feed_pending (pad, GST_MIX_MINUS (parent), FALSE);
+    g_mutex_lock (&pad->guard_lock);
+    left = g_queue_get_length (&pad->pending);
+    if (left > 0) {
+      g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
+      pad->dropped_full += left;
+      dropped = pad->dropped_full;
+      pad->discont = TRUE;
+    }
+    /* GstAggregator turns a GAP into a buffer in the queue, which is
+     * consumed (and reported) as any: count it now, to stay no lower. */
+    if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+      pad->queued++;
+    g_mutex_unlock (&pad->guard_lock);
+    if (dropped > 0)
+      note_dropped (pad, dropped);
+  }
+  return pad->aggregator_event (gpad, parent, event);
+}
+
+/*
+ * From the mixer's thread after each output block, which made room in
+ * every input: the kept buffers of an input whose pusher is not pushing
+ * right now (the pusher feeds them itself otherwise).
+ */
+static void
+feed_all_pending (GstMixMinus * self)
+{
+  GList *pads = NULL;
+
+  GST_OBJECT_LOCK (self);
+  for (GList * l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next) {
+    GstMixMinusPad *pad = l->data;
+    gboolean any;
+
+    g_mutex_lock (&pad->guard_lock);
+    any = !g_queue_is_empty (&pad->pending);
+    g_mutex_unlock (&pad->guard_lock);
+    if (any)
+      pads = g_list_prepend (pads, gst_object_ref (pad));
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  for (GList * l = pads; l != NULL; l = l->next) {
+    GstPad *pad = l->data;
+
+    if (GST_PAD_STREAM_TRYLOCK (pad)) {
+      feed_pending (GST_MIX_MINUS_PAD (pad), self, TRUE);
+      GST_PAD_STREAM_UNLOCK (pad);
+    }
+  }
+  g_list_free_full (pads, gst_object_unref);
 }
 
 static GstFlowReturn
@@ -392,6 +554,9 @@ gst_mix_minus_pad_flush (GstAggregatorPad * aggpad, GstAggregator * agg)
   g_mutex_lock (&pad->guard_lock);
   pad->queued = 0;
   pad->head_end = pad->tail_end = GST_CLOCK_TIME_NONE;
+  gst_segment_init (&pad->segment, GST_FORMAT_UNDEFINED);
+  g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
+  pad->discont = FALSE;
   g_mutex_unlock (&pad->guard_lock);
 
   return GST_AGGREGATOR_PAD_CLASS (gst_mix_minus_pad_parent_class)->flush
@@ -405,10 +570,13 @@ gst_mix_minus_pad_constructed (GObject * object)
 
   G_OBJECT_CLASS (gst_mix_minus_pad_parent_class)->constructed (object);
 
-  /* GstAggregatorPad set its chain function in constructed(). */
+  /* GstAggregatorPad set its functions in constructed(). */
   pad->aggregator_chain = GST_PAD_CHAINFUNC (object);
+  pad->aggregator_event = GST_PAD_EVENTFULLFUNC (object);
   gst_pad_set_chain_function (GST_PAD (object),
       GST_DEBUG_FUNCPTR (gst_mix_minus_pad_chain));
+  gst_pad_set_event_full_function (GST_PAD (object),
+      GST_DEBUG_FUNCPTR (gst_mix_minus_pad_event));
   g_signal_connect (object, "buffer-consumed", G_CALLBACK (on_buffer_consumed),
       NULL);
 }
@@ -476,6 +644,8 @@ gst_mix_minus_pad_init (GstMixMinusPad * pad)
   pad->level = WB_MIXMINUS_LEVEL_FLOOR;
   pad->cycle = G_MAXUINT64;
   g_mutex_init (&pad->guard_lock);
+  g_queue_init (&pad->pending);
+  gst_segment_init (&pad->segment, GST_FORMAT_UNDEFINED);
   pad->head_end = pad->tail_end = GST_CLOCK_TIME_NONE;
   wb_talk_detector_init (&pad->talk, DEFAULT_TALK_START_LEVEL,
       DEFAULT_TALK_STOP_LEVEL, DEFAULT_TALK_HANGOVER);
@@ -1286,6 +1456,7 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     push_outputs (self, outputs, full, &silence, n);
 
   free_outputs (outputs);
+  feed_all_pending (self);
 
   return ret;
 }

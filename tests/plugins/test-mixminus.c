@@ -975,13 +975,29 @@ push_many (gpointer data)
   return NULL;
 }
 
+/* Blocks @first to @last - 1 on both inputs' outputs and the full mix,
+ * input 1 sending them now and input 0 heard in those where @heard0. */
+static void
+expect_blocks (Fixture * f, guint64 first, guint64 last, gboolean heard0)
+{
+  for (guint64 b = first; b < last; b++) {
+    push_block (f, 1, b);
+    expect_and_drop (f->out[1], b, heard0 ? 0x1 : 0x0);
+    expect_and_drop (f->out[0], b, 0x2);
+    expect_and_drop (f->full, b, heard0 ? 0x3 : 0x2);
+  }
+}
+
 /*
  * Input 0 (never-block) gets 30 blocks at once while input 1 sends nothing
  * and the test clock stands still, so nothing is mixed meanwhile: where
- * GstAggregator would make the pusher wait (forever, here), the pad drops.
- * Its queue may span the upstream latency (60 ms: GstAggregator's own is
- * 0), counted from the end of the last block it took (block 1): blocks 2
- * to 5 stay, 26 are dropped and counted.  What stayed is mixed exactly.
+ * GstAggregator would make the pusher wait (forever, here), the pad keeps
+ * what does not fit.  GstAggregator's queue may span the upstream latency
+ * (60 ms: the element's own is 0), counted from the end of the last block
+ * it took (block 1): blocks 2 to 5 go in.  The pad keeps the newest 16
+ * (16 to 31) and drops and counts the 10 between.  As input 1 sends and
+ * the mixer runs, the kept blocks go in and are mixed exactly: input 0 is
+ * heard in blocks 2-5 and 16-31, silent in 6-15.
  * Run with never-block off, the pusher is still waiting after 2 s.
  */
 static void
@@ -1023,30 +1039,22 @@ run_never_block (gboolean never_block)
   g_mutex_unlock (&p.lock);
 
   if (!never_block) {
-    /* Waiting for room: let the mixer run to free it. */
+    /* Waiting for room: the mixer running frees it, and nothing is lost. */
     g_assert_false (done);
     g_test_message ("never-block off: the pusher waits");
-    for (guint64 b = 2; b < 32; b++) {
-      push_block (&f, 1, b);
-      expect_and_drop (f.full, b, 0x3);
-    }
+    expect_blocks (&f, 2, 32, TRUE);
     g_thread_join (thread);
   } else {
     g_assert_true (done);
     g_thread_join (thread);
     g_object_get (sink0, "dropped-full", &dropped, NULL);
     g_test_message ("never-block: %" G_GUINT64_FORMAT " of 30 dropped", dropped);
-    g_assert_cmpuint (dropped, ==, 26);
+    g_assert_cmpuint (dropped, ==, 10);
 
-    /* Blocks 2-5 were kept and are mixed; after them input 0 is silent
-     * until it sends again. */
-    for (guint64 b = 2; b < 6; b++) {
-      push_block (&f, 1, b);
-      expect_and_drop (f.out[1], b, 0x1);
-      expect_and_drop (f.out[0], b, 0x2);
-      expect_and_drop (f.full, b, 0x3);
-    }
-    for (guint64 b = 6; b < 9; b++) {
+    expect_blocks (&f, 2, 6, TRUE);
+    expect_blocks (&f, 6, 16, FALSE);
+    expect_blocks (&f, 16, 32, TRUE);
+    for (guint64 b = 32; b < 35; b++) {
       push_block (&f, 0, b);
       push_block (&f, 1, b);
       expect_and_drop (f.out[1], b, 0x1);
@@ -1054,7 +1062,7 @@ run_never_block (gboolean never_block)
       expect_and_drop (f.full, b, 0x3);
     }
     g_object_get (sink0, "dropped-full", &dropped, NULL);
-    g_assert_cmpuint (dropped, ==, 26);
+    g_assert_cmpuint (dropped, ==, 10);
   }
 
   g_mutex_clear (&p.lock);
@@ -1072,6 +1080,100 @@ static void
 test_blocks_without_never_block (void)
 {
   run_never_block (FALSE);
+}
+
+/* Which inputs @buffer, block @block of the full mix, carries: @a or @b
+ * exactly, or G_MAXUINT. */
+static guint
+mix_mask_of (GstBuffer * buffer, guint64 block, guint a, guint b)
+{
+  GstMapInfo map;
+  const gint16 *samples;
+  gboolean is_a = TRUE, is_b = TRUE;
+
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  samples = (const gint16 *) map.data;
+  for (guint i = 0; i < BLOCK; i++) {
+    is_a = is_a && samples[i] == mix_of (a, block * BLOCK + i);
+    is_b = is_b && samples[i] == mix_of (b, block * BLOCK + i);
+  }
+  gst_buffer_unmap (buffer, &map);
+  return is_a ? a : is_b ? b : G_MAXUINT;
+}
+
+/*
+ * GstAggregator turns a GAP event into a buffer of its queue: a
+ * never-block input that did not count it would think its queue emptier
+ * than it is, and the mixer's thread, handing on what the input kept,
+ * would wait for itself.  Input 0 sends a GAP for blocks 2-4, then blocks
+ * 5-24 at once, while input 1 is silent and the clock stands still; then
+ * input 1 sends and the mixer runs through block 24.  Every block of the
+ * full mix is input 1 alone or both, exactly; input 0 is heard in as many
+ * blocks as were not dropped, none of them before block 5.
+ */
+static void
+test_never_block_gap (void)
+{
+  Fixture f;
+  g_autoptr (GstPad) sink0 = NULL;
+  Pusher p = { 0 };
+  GThread *thread;
+  gint64 deadline;
+  guint64 dropped = 0;
+  guint heard = 0;
+  gboolean done;
+
+  fixture_setup (&f, 2);
+  gst_harness_set_upstream_latency (f.in[0], 60 * GST_MSECOND);
+  sink0 = gst_element_get_static_pad (f.mixminus, "sink_0");
+  g_object_set (sink0, "never-block", TRUE, NULL);
+  for (guint64 b = 0; b < 2; b++) {
+    push_block (&f, 0, b);
+    push_block (&f, 1, b);
+    expect_and_drop (f.full, b, 0x3);
+  }
+
+  g_assert_true (gst_harness_push_event (f.in[0],
+          gst_event_new_gap (2 * BLOCK_NS, 3 * BLOCK_NS)));
+  p.h = f.in[0];
+  p.k = 0;
+  p.first = 5;
+  p.count = 20;
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  thread = g_thread_new ("pusher", push_many, &p);
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&p.lock);
+  while (!p.done && g_cond_wait_until (&p.cond, &p.lock, deadline))
+    ;
+  done = p.done;
+  g_mutex_unlock (&p.lock);
+  g_assert_true (done);
+  g_thread_join (thread);
+
+  for (guint64 b = 2; b < 25; b++) {
+    GstBuffer *full;
+    guint mask;
+
+    push_block (&f, 1, b);
+    full = gst_harness_pull (f.full);
+    g_assert_nonnull (full);
+    g_assert_cmpuint (GST_BUFFER_PTS (full), ==, b * BLOCK_NS);
+    mask = mix_mask_of (full, b, 0x3, 0x2);
+    gst_buffer_unref (full);
+    g_assert_cmpuint (mask, !=, G_MAXUINT);
+    if (b < 5)
+      g_assert_cmpuint (mask, ==, 0x2);
+    heard += mask == 0x3;
+  }
+  g_object_get (sink0, "dropped-full", &dropped, NULL);
+  g_test_message ("input 0 heard in %u blocks, %" G_GUINT64_FORMAT
+      " dropped of 20", heard, dropped);
+  g_assert_cmpuint (heard + dropped, ==, 20);
+
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+  fixture_teardown (&f);
 }
 
 int
@@ -1095,6 +1197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/never-block", test_never_block);
   g_test_add_func ("/mixminus/blocks-without-never-block",
       test_blocks_without_never_block);
+  g_test_add_func ("/mixminus/never-block-gap", test_never_block_gap);
 
   return g_test_run ();
 }
