@@ -470,7 +470,7 @@ load_fixed_groups (Checker *c, WbConfig *config)
                                                   WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT, 0, 20);
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
   config->audio_jitter = get_enum (c, "media", "audio-jitter", audio_jitter_names,
-                                   WB_AUDIO_JITTER_RTPJITTERBUFFER);
+                                   WB_AUDIO_JITTER_INLINE);
   config->receive = get_enum (c, "media", "receive", receive_names, WB_RECEIVE_SHARED);
   config->receive_batch_ms = get_uint (c, "media", "receive-batch-ms", WB_DEFAULT_RECEIVE_BATCH_MS, 0, 20);
   config->layout = get_enum (c, "media", "layout", layout_names, WB_LAYOUT_GRID);

@@ -46,9 +46,10 @@ static const Target targets[] = {
    * once per participant, so FEC weighs on Janus far more. */
   { "hub-audio-nofec", WB_BENCH_SERVER_HUB, TRUE, FALSE, TRUE },
   { "janus-nofec", WB_BENCH_SERVER_JANUS, TRUE, FALSE, TRUE },
-  /* The hub's audio with wbrtpjitter in the receiving threads instead of
-   * rtpbin's rtpjitterbuffer (the default): what the inline stage is worth. */
-  { "hub-audio-inline", WB_BENCH_SERVER_HUB, TRUE, FALSE, FALSE, "audio-jitter=inline\n", "-inline" },
+  /* The hub's audio with rtpbin's rtpjitterbuffer, a thread per ward,
+   * instead of wbrtpjitter in the receiving thread (the default): what the
+   * inline stage is worth. */
+  { "hub-audio-rtpjb", WB_BENCH_SERVER_HUB, TRUE, FALSE, FALSE, "audio-jitter=rtpjitterbuffer\n", "-rtpjb" },
   /* The hub with a udpsrc and its thread per socket, as before wbudpsrc
    * (the default reads every socket from one thread): what that is worth. */
   { "hub-persocket", WB_BENCH_SERVER_HUB, FALSE, FALSE, FALSE, "receive=per-socket\n", "-persocket" },
@@ -395,7 +396,7 @@ main (int argc, char **argv)
   g_autofree char *janus = NULL;
   g_autofree char *wards = g_strdup ("4,8,16,32");
   g_autofree char *target_list = g_strdup ("hub,hub-audio,hub-opuslog,naive,janus,"
-                                           "hub-audio-nofec,janus-nofec,hub-audio-inline,"
+                                           "hub-audio-nofec,janus-nofec,hub-audio-rtpjb,"
                                            "hub-persocket,hub-audio-persocket");
   g_autofree char *json_path = NULL;
   g_autofree char *plot_path = NULL;
@@ -414,7 +415,7 @@ main (int argc, char **argv)
     { "wards", 0, 0, G_OPTION_ARG_STRING, &wards, "numbers of wards (default 4,8,16,32)", "N,N,..." },
     { "targets", 0, 0, G_OPTION_ARG_STRING, &target_list,
       "hub, hub-audio, hub-opuslog, naive, naive-audio, janus, hub-audio-nofec, janus-nofec, "
-      "hub-audio-inline, hub-persocket, hub-audio-persocket (default all but naive-audio; "
+      "hub-audio-rtpjb, hub-persocket, hub-audio-persocket (default all but naive-audio; "
       "the last five at N=32 only)", "T,T,..." },
     { "naive-max", 0, 0, G_OPTION_ARG_INT, &naive_max,
       "largest N for the naive graph (16: at 32 its 992 mixer queues swamp 2 cores)", "N" },

@@ -114,7 +114,7 @@ test_example_file (void)
   g_assert_cmpuint (config->audio_bitrate_kbps, ==, WB_DEFAULT_AUDIO_KBPS);
   g_assert_cmpuint (config->audio_expected_loss_percent, ==, WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT);
   g_assert_cmpuint (config->jitter_ms, ==, WB_DEFAULT_JITTER_MS);
-  g_assert_cmpint (config->audio_jitter, ==, WB_AUDIO_JITTER_RTPJITTERBUFFER);
+  g_assert_cmpint (config->audio_jitter, ==, WB_AUDIO_JITTER_INLINE);
   g_assert_cmpint (config->receive, ==, WB_RECEIVE_SHARED);
   g_assert_cmpuint (config->receive_batch_ms, ==, WB_DEFAULT_RECEIVE_BATCH_MS);
   g_assert_cmpint (config->layout, ==, WB_LAYOUT_GRID);
