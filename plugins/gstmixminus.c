@@ -379,8 +379,8 @@ note_dropped (GstMixMinusPad * pad, guint64 dropped)
 {
   /* The first, then every 50th (one a second of 20 ms blocks). */
   if (dropped % 50 == 1)
-    GST_WARNING_OBJECT (pad, "input %u blocks behind the mixer: dropped %"
-        G_GUINT64_FORMAT " so far", PENDING_MAX, dropped);
+    GST_WARNING_OBJECT (pad, "the mixer is more than %u blocks behind this "
+        "input: dropped %" G_GUINT64_FORMAT " so far", PENDING_MAX, dropped);
 }
 
 /*
@@ -425,7 +425,10 @@ feed_pending (GstMixMinusPad * pad, GstMixMinus * self, gboolean from_mixer)
     if (ret != GST_FLOW_OK) {
       /* Not queued; and a flushing pad's queue is empty. */
       g_mutex_lock (&pad->guard_lock);
-      pad->queued = 0;
+      if (ret == GST_FLOW_FLUSHING)
+        pad->queued = 0;
+      else if (pad->queued > 0)
+        pad->queued--;
       g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
       g_mutex_unlock (&pad->guard_lock);
       break;
@@ -440,7 +443,6 @@ gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
   GstMixMinusPad *pad = GST_MIX_MINUS_PAD (gpad);
   gboolean never_block;
   guint64 dropped = 0;
-  GstFlowReturn ret;
 
   GST_OBJECT_LOCK (pad);
   never_block = pad->never_block;
@@ -460,8 +462,8 @@ gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
   if (dropped > 0)
     note_dropped (pad, dropped);
 
-  ret = feed_pending (pad, GST_MIX_MINUS (parent), FALSE);
-  return ret == GST_FLOW_FLUSHING ? ret : GST_FLOW_OK;
+  /* OK while what could not go on yet is kept. */
+  return feed_pending (pad, GST_MIX_MINUS (parent), FALSE);
 }
 
 /*
