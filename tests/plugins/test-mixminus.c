@@ -955,6 +955,7 @@ typedef struct
   GstHarness *h;
   guint k;
   guint64 first, count;
+  GThread *thread;
   GMutex lock;
   GCond cond;
   gboolean done;
@@ -973,6 +974,58 @@ push_many (gpointer data)
   g_cond_signal (&p->cond);
   g_mutex_unlock (&p->lock);
   return NULL;
+}
+
+/* Two inputs, input 0's queue allowed 60 ms upstream and set to
+ * @never_block; blocks 0 and 1 mixed.  Returns input 0's pad. */
+static GstPad *
+never_block_setup (Fixture * f, gboolean never_block)
+{
+  GstPad *sink0;
+
+  fixture_setup (f, 2);
+  gst_harness_set_upstream_latency (f->in[0], 60 * GST_MSECOND);
+  sink0 = gst_element_get_static_pad (f->mixminus, "sink_0");
+  g_object_set (sink0, "never-block", never_block, NULL);
+  for (guint64 b = 0; b < 2; b++) {
+    push_block (f, 0, b);
+    push_block (f, 1, b);
+    expect_and_drop (f->out[0], b, 0x2);
+    expect_and_drop (f->out[1], b, 0x1);
+    expect_and_drop (f->full, b, 0x3);
+  }
+  return sink0;
+}
+
+/* Pushes blocks @first to @first + @count - 1 into @h from a thread of
+ * their own; TRUE when that thread was done within 2 s. */
+static gboolean
+pusher_start (Pusher * p, GstHarness * h, guint64 first, guint64 count)
+{
+  gint64 deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  gboolean done;
+
+  p->h = h;
+  p->k = 0;
+  p->first = first;
+  p->count = count;
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->thread = g_thread_new ("pusher", push_many, p);
+  g_mutex_lock (&p->lock);
+  while (!p->done && g_cond_wait_until (&p->cond, &p->lock, deadline))
+    ;
+  done = p->done;
+  g_mutex_unlock (&p->lock);
+  return done;
+}
+
+static void
+pusher_join (Pusher * p)
+{
+  g_thread_join (p->thread);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
 }
 
 /* Blocks @first to @last - 1 on both inputs' outputs and the full mix,
@@ -1004,49 +1057,20 @@ static void
 run_never_block (gboolean never_block)
 {
   Fixture f;
-  g_autoptr (GstPad) sink0 = NULL;
+  g_autoptr (GstPad) sink0 = never_block_setup (&f, never_block);
   Pusher p = { 0 };
-  GThread *thread;
-  gint64 deadline;
   guint64 dropped = 0;
-  gboolean done;
-
-  fixture_setup (&f, 2);
-  gst_harness_set_upstream_latency (f.in[0], 60 * GST_MSECOND);
-  sink0 = gst_element_get_static_pad (f.mixminus, "sink_0");
-  g_object_set (sink0, "never-block", never_block, NULL);
-
-  for (guint64 b = 0; b < 2; b++) {
-    push_block (&f, 0, b);
-    push_block (&f, 1, b);
-    expect_and_drop (f.out[0], b, 0x2);
-    expect_and_drop (f.out[1], b, 0x1);
-    expect_and_drop (f.full, b, 0x3);
-  }
-
-  p.h = f.in[0];
-  p.k = 0;
-  p.first = 2;
-  p.count = 30;
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
-  thread = g_thread_new ("pusher", push_many, &p);
-  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
-  g_mutex_lock (&p.lock);
-  while (!p.done && g_cond_wait_until (&p.cond, &p.lock, deadline))
-    ;
-  done = p.done;
-  g_mutex_unlock (&p.lock);
+  gboolean done = pusher_start (&p, f.in[0], 2, 30);
 
   if (!never_block) {
     /* Waiting for room: the mixer running frees it, and nothing is lost. */
     g_assert_false (done);
     g_test_message ("never-block off: the pusher waits");
     expect_blocks (&f, 2, 32, TRUE);
-    g_thread_join (thread);
+    pusher_join (&p);
   } else {
     g_assert_true (done);
-    g_thread_join (thread);
+    pusher_join (&p);
     g_object_get (sink0, "dropped-full", &dropped, NULL);
     g_test_message ("never-block: %" G_GUINT64_FORMAT " of 30 dropped", dropped);
     g_assert_cmpuint (dropped, ==, 10);
@@ -1065,8 +1089,6 @@ run_never_block (gboolean never_block)
     g_assert_cmpuint (dropped, ==, 10);
   }
 
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
   fixture_teardown (&f);
 }
 
@@ -1115,41 +1137,15 @@ static void
 test_never_block_gap (void)
 {
   Fixture f;
-  g_autoptr (GstPad) sink0 = NULL;
+  g_autoptr (GstPad) sink0 = never_block_setup (&f, TRUE);
   Pusher p = { 0 };
-  GThread *thread;
-  gint64 deadline;
   guint64 dropped = 0;
   guint heard = 0;
-  gboolean done;
-
-  fixture_setup (&f, 2);
-  gst_harness_set_upstream_latency (f.in[0], 60 * GST_MSECOND);
-  sink0 = gst_element_get_static_pad (f.mixminus, "sink_0");
-  g_object_set (sink0, "never-block", TRUE, NULL);
-  for (guint64 b = 0; b < 2; b++) {
-    push_block (&f, 0, b);
-    push_block (&f, 1, b);
-    expect_and_drop (f.full, b, 0x3);
-  }
 
   g_assert_true (gst_harness_push_event (f.in[0],
           gst_event_new_gap (2 * BLOCK_NS, 3 * BLOCK_NS)));
-  p.h = f.in[0];
-  p.k = 0;
-  p.first = 5;
-  p.count = 20;
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
-  thread = g_thread_new ("pusher", push_many, &p);
-  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
-  g_mutex_lock (&p.lock);
-  while (!p.done && g_cond_wait_until (&p.cond, &p.lock, deadline))
-    ;
-  done = p.done;
-  g_mutex_unlock (&p.lock);
-  g_assert_true (done);
-  g_thread_join (thread);
+  g_assert_true (pusher_start (&p, f.in[0], 5, 20));
+  pusher_join (&p);
 
   for (guint64 b = 2; b < 25; b++) {
     GstBuffer *full;
@@ -1171,8 +1167,6 @@ test_never_block_gap (void)
       " dropped of 20", heard, dropped);
   g_assert_cmpuint (heard + dropped, ==, 20);
 
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
   fixture_teardown (&f);
 }
 
