@@ -114,7 +114,7 @@ static const struct {
   { "wardbridge_endpoint_tx_kbps", "gauge", "Bit rate sent to the ward.", fig_tx },
   { "wardbridge_endpoint_drops_total", "counter", "Datagrams from the ward dropped at ingress.", fig_drops },
   { "wardbridge_endpoint_audio_overflow_total", "counter",
-    "Decoded audio blocks of the ward dropped because its mixer input was full (audio-jitter=inline).",
+    "Decoded audio blocks of the ward dropped because the mixer fell more than 320 ms behind them (audio-jitter=inline).",
     fig_overflow },
   { "wardbridge_endpoint_live", "gauge", "1 when the ward's media is flowing.", fig_live },
   { "wardbridge_endpoint_talking", "gauge", "1 while the ward is talking.", fig_talking },

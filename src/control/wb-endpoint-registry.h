@@ -50,7 +50,7 @@ typedef struct {
   double rx_kbps;      /* hub ← ward */
   double tx_kbps;      /* hub → ward */
   guint64 drops;       /* datagrams dropped at ingress, total */
-  guint64 audio_overflow; /* decoded audio blocks dropped: its mixer input was full */
+  guint64 audio_overflow; /* decoded audio blocks dropped: the mixer was over 320 ms behind */
 } WbEndpointStats;
 
 /* One ward.  Owned by the registry; valid until the next call that changes

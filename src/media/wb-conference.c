@@ -1479,8 +1479,9 @@ slot_plug (WbConference  *self,
       return FALSE;
     }
     g_object_set (slot->mix_pad, "mute", slot->muted, NULL);
-    /* Inline, the shared receiving thread pushes into this input: a full
-     * input must drop, not stall every ward (plugins/gstmixminus.c). */
+    /* Inline, the shared receiving thread pushes into this input: when it
+     * is full it must keep (or past 320 ms drop) rather than stall every
+     * ward (never-block, plugins/gstmixminus.c). */
     if (self->config->audio_jitter == WB_AUDIO_JITTER_INLINE &&
         self->config->receive == WB_RECEIVE_SHARED)
       g_object_set (slot->mix_pad, "never-block", TRUE, NULL);

@@ -188,8 +188,9 @@ receive_caps (WbParticipant *self,
  * per batch interval, where a udpsrc per socket woke one of 128 threads
  * for every datagram.  With audio-jitter=inline the audio's decoding and
  * the mixer's input then run in that thread too; the conference sets the
- * ward's mixer input to drop rather than wait when it is full, so that no
- * ward can stall the thread of every ward (plugins/gstwbudpsrc.h).
+ * ward's mixer input to keep what does not fit yet (and past 320 ms to
+ * drop) rather than wait, so that no ward can stall the thread of every
+ * ward (never-block in plugins/gstmixminus.c).
  */
 static GstElement *
 add_source (WbParticipant             *self,

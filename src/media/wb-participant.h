@@ -82,9 +82,10 @@ typedef struct {
   gint64  last_video_us;
   guint64 packets_lost;         /* from rtpbin's sources, audio + video */
   double  jitter_ms;            /* largest interarrival jitter of the two */
-  guint64 audio_overflow;       /* decoded audio dropped because the ward's
-                                 * mixer input was full (filled in by the
-                                 * conference, which owns that input) */
+  guint64 audio_overflow;       /* decoded audio dropped because the mixer
+                                 * was over 320 ms behind the ward's input
+                                 * (filled in by the conference, which owns
+                                 * that input) */
 } WbParticipantStats;
 
 /* The conference's media settings a ward's bin is built with ([media]). */
