@@ -20,10 +20,13 @@
  *    network's jitter does not reach the timestamps;
  *  - follows the sender's clock: over each second it takes the earliest
  *    arrival relative to these times; when every packet came more than
- *    SKEW_STEP (5 ms) early it moves the times earlier by as much, when
- *    every packet came late it moves them later by 1 ms a second, which
- *    follows any real clock and not a receiving thread starved for a while
- *    (the mixer, a GstAudioAggregator, takes such steps without a gap);
+ *    SKEW_STEP (5 ms) early it moves the times earlier by as much, and
+ *    flags the first packet timed anew DISCONT (a GstAudioAggregator
+ *    would otherwise keep the input continuous through a step under
+ *    40 ms, as late as before); when every packet came late it moves
+ *    them later by 1 ms a second, unflagged, which follows any real clock
+ *    and not a receiving thread starved for a while (the mixer takes such
+ *    steps without a gap);
  *  - passes packets in sequence order; a packet older than one already
  *    passed (reordered or duplicated) is dropped and counted ("late"),
  *    never waited for;
@@ -36,8 +39,8 @@
  * It answers LATENCY queries with upstream's plus "latency" (ms), which
  * rtpbin sets from its own, as for rtpjitterbuffer: the time a packet may
  * come late for the mixer.  Reordered packets are concealed instead of
- * waited for: networks that reorder audio packets 20 ms apart are rare,
- * and rtpbin's rtpjitterbuffer is the hub's default ([media] audio-jitter).
+ * waited for: networks that reorder audio packets 20 ms apart are rare;
+ * [media] audio-jitter=rtpjitterbuffer waits for them.
  *
  * "stats" (read-only GstStructure): pushed, lost, late, resyncs, invalid.
  */

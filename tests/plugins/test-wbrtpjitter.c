@@ -272,12 +272,55 @@ test_starved_thread_moves_little (void)
     gst_harness_push (h, rtp_packet (k, k * STEP, arrival));
     out = gst_harness_pull (h);
     g_assert_cmpuint (GST_BUFFER_PTS (out), <=, T0 + k * PACKET + 3 * GST_MSECOND);
+    /* Steps of 1 ms keep the mixer's input continuous: no flag. */
+    if (k > 0)
+      g_assert_false (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
     if (k >= 170)
       worst_early = MIN (worst_early, GST_CLOCK_DIFF (GST_BUFFER_PTS (out), arrival));
   }
   g_test_message ("earliest arrival against its time after the stall: %" GST_STIME_FORMAT,
                   GST_STIME_ARGS (worst_early));
   g_assert_cmpint (worst_early, >=, -3 * GST_MSECOND);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  gst_harness_teardown (h);
+}
+
+/* A box whose first packet came 35 ms after the ones behind it (a burst
+ * as it starts): every packet of the first second comes 35 ms before its
+ * time.  After that second the times move 35 ms earlier, and the first
+ * packet timed anew says DISCONT, so that the mixer places it there: a
+ * GstAudioAggregator keeps an input continuous through smaller steps than
+ * 40 ms, and kept such a box 35 ms late in the mix for good (bench-hub:
+ * 17-70 ms of audio latency from run to run). */
+static void
+test_late_first_packet (void)
+{
+  GstHarness *h = new_harness ();
+  const GstClockTime late = 35 * GST_MSECOND;
+  guint moved_at = 0;
+
+  for (guint k = 0; k < 120; k++) {
+    GstClockTime arrival = T0 + k * PACKET + (k == 0 ? late : 0);
+    g_autoptr (GstBuffer) out = NULL;
+    gboolean discont;
+
+    gst_harness_push (h, rtp_packet (k, k * STEP, arrival));
+    out = gst_harness_pull (h);
+    discont = GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT);
+    if (moved_at == 0 && GST_BUFFER_PTS (out) < T0 + k * PACKET + late) {
+      moved_at = k;
+      g_assert_true (discont);
+    } else {
+      g_assert_true (discont == (k == 0));
+    }
+    /* Never timed before it came; once moved, timed as it came. */
+    g_assert_cmpuint (GST_BUFFER_PTS (out), >=, arrival);
+    if (moved_at != 0)
+      g_assert_cmpuint (GST_BUFFER_PTS (out), ==, arrival);
+  }
+  g_test_message ("times moved at packet %u", moved_at);
+  /* One clock-following window of 50 packets. */
+  g_assert_cmpuint (moved_at, ==, 50);
   g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
   gst_harness_teardown (h);
 }
@@ -361,6 +404,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wbrtpjitter/restart-starts-over", test_restart_starts_over);
   g_test_add_func ("/wbrtpjitter/follows-fast-sender", test_follows_fast_sender);
   g_test_add_func ("/wbrtpjitter/starved-thread-moves-little", test_starved_thread_moves_little);
+  g_test_add_func ("/wbrtpjitter/late-first-packet", test_late_first_packet);
   g_test_add_func ("/wbrtpjitter/skipped-media-time", test_skipped_media_time);
   g_test_add_func ("/wbrtpjitter/garbage-dropped", test_garbage_dropped);
   g_test_add_func ("/wbrtpjitter/latency-adds-its-own", test_latency_adds_its_own);
