@@ -145,16 +145,19 @@ follow_clock (GstWbRtpJitter * self, GstClockTime arrival, GstClockTime pts)
   self->window_min = MIN (self->window_min, GST_CLOCK_DIFF (pts, arrival));
   if (++self->window_count < SKEW_WINDOW)
     return;
+  /* Each move of the times starts with a DISCONT packet.  Downstream, a
+   * GstAudioAggregator keeps an input sample-continuous through any step
+   * shorter than its alignment threshold (40 ms): without the flag it
+   * went on mixing the input where the old times put it.  That was the
+   * hub's audio latency moving from run to run (17-70 ms p95 at 32
+   * wards): a box whose first packet came 30-40 ms after the ones behind
+   * it stayed 30-40 ms late in the mix, for good.  With the flag the mixer
+   * drops what overlaps a move earlier (audio the box sent ahead of its
+   * clock) and leaves 1 ms of silence at a move later (a box whose clock
+   * is slow), rather than wait for that box, and make every ward wait,
+   * up to 40 ms longer before it resyncs by itself. */
   if (self->window_min < -(GstClockTimeDiff) SKEW_STEP) {
-    /* Every packet came early: the times are late, by as much.  The moved
-     * times start with a DISCONT buffer: downstream, a GstAudioAggregator
-     * keeps an input sample-continuous through any step shorter than its
-     * alignment threshold (40 ms) and would go on mixing this input as
-     * late as before, for good.  That was the hub's audio latency moving
-     * from run to run (17-70 ms p95 at 32 wards): a box's first packet
-     * that came 30-40 ms after the ones behind it kept that box 30-40 ms
-     * late in the mix.  With the flag the mixer drops what overlaps, once:
-     * audio the box had sent ahead of its clock. */
+    /* Every packet came early: the times are late, by as much. */
     GST_DEBUG_OBJECT (self, "earliest arrival %" GST_STIME_FORMAT
         " from its time: moving the times", GST_STIME_ARGS (self->window_min));
     if ((GstClockTime) - self->window_min > self->base_time)
@@ -167,6 +170,7 @@ follow_clock (GstWbRtpJitter * self, GstClockTime arrival, GstClockTime pts)
     GST_LOG_OBJECT (self, "earliest arrival %" GST_STIME_FORMAT
         " from its time: moving the times 1 ms", GST_STIME_ARGS (self->window_min));
     self->base_time += SKEW_SLEW;
+    self->discont = TRUE;
   }
   self->window_min = G_MAXINT64;
   self->window_count = 0;

@@ -20,13 +20,12 @@
  *    network's jitter does not reach the timestamps;
  *  - follows the sender's clock: over each second it takes the earliest
  *    arrival relative to these times; when every packet came more than
- *    SKEW_STEP (5 ms) early it moves the times earlier by as much, and
- *    flags the first packet timed anew DISCONT (a GstAudioAggregator
- *    would otherwise keep the input continuous through a step under
- *    40 ms, as late as before); when every packet came late it moves
- *    them later by 1 ms a second, unflagged, which follows any real clock
- *    and not a receiving thread starved for a while (the mixer takes such
- *    steps without a gap);
+ *    SKEW_STEP (5 ms) early it moves the times earlier by as much; when
+ *    every packet came late it moves them later by 1 ms a second, which
+ *    follows any real clock and not a receiving thread starved for a
+ *    while; the first packet timed anew says DISCONT, without which a
+ *    GstAudioAggregator keeps the input continuous through steps under
+ *    40 ms, as if the times had not moved;
  *  - passes packets in sequence order; a packet older than one already
  *    passed (reordered or duplicated) is dropped and counted ("late"),
  *    never waited for;

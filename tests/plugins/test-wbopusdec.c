@@ -268,6 +268,35 @@ test_two_gaps (void)
   gst_harness_teardown (h);
 }
 
+/* The jitter stage flags the first packet it times anew DISCONT
+ * (gstwbrtpjitter.c): the decoded block must say so too, or the mixer
+ * keeps the input continuous where the old times put it. */
+static void
+test_discont_passed_on (void)
+{
+  GstHarness *h = new_decoder ("wbopusdec");
+  gint16 out[PACKET];
+
+  for (guint i = 0; i < 4; i++) {
+    g_autoptr (GstBuffer) b = NULL;
+
+    if (i == 2) {
+      GstBuffer *p = gst_buffer_copy (g_ptr_array_index (packets, i));
+
+      GST_BUFFER_FLAG_SET (p, GST_BUFFER_FLAG_DISCONT);
+      g_assert_cmpint (gst_harness_push (h, p), ==, GST_FLOW_OK);
+    } else {
+      push_packet (h, i);
+    }
+    b = gst_harness_pull (h);
+    g_assert_cmpuint (GST_BUFFER_PTS (b), ==, i * PACKET_NS);
+    /* The first block starts the stream; the third follows the flag. */
+    g_assert_true (GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DISCONT) == (i == 0 || i == 2));
+    gst_buffer_extract (b, 0, out, PACKET * 2);
+  }
+  gst_harness_teardown (h);
+}
+
 /* What libopus cannot decode is counted and concealed; the pipeline goes
  * on (no error) and the next packet decodes. */
 static void
@@ -436,6 +465,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wbopusdec/matches-opusdec", test_matches_opusdec);
   g_test_add_func ("/wbopusdec/fec-rebuilds-lost-packet", test_fec_rebuilds_lost_packet);
   g_test_add_func ("/wbopusdec/two-gaps", test_two_gaps);
+  g_test_add_func ("/wbopusdec/discont-passed-on", test_discont_passed_on);
   g_test_add_func ("/wbopusdec/garbage-is-concealed", test_garbage_is_concealed);
   g_test_add_func ("/wbopusdec/random-packets", test_random_packets);
   g_test_add_func ("/wbopusdec/no-plc-forwards-gap", test_no_plc_forwards_gap);

@@ -260,6 +260,8 @@ test_starved_thread_moves_little (void)
 {
   GstHarness *h = new_harness ();
   GstClockTimeDiff worst_early = 0;
+  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
+  guint moves = 0;
 
   for (guint k = 0; k < 400; k++) {
     GstClockTime arrival = T0 + k * PACKET;
@@ -272,15 +274,69 @@ test_starved_thread_moves_little (void)
     gst_harness_push (h, rtp_packet (k, k * STEP, arrival));
     out = gst_harness_pull (h);
     g_assert_cmpuint (GST_BUFFER_PTS (out), <=, T0 + k * PACKET + 3 * GST_MSECOND);
-    /* Steps of 1 ms keep the mixer's input continuous: no flag. */
-    if (k > 0)
-      g_assert_false (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+    /* The times move only at a DISCONT packet, by 1 ms. */
+    if (k > 0) {
+      GstClockTimeDiff step = GST_CLOCK_DIFF (last_pts + PACKET, GST_BUFFER_PTS (out));
+
+      if (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT)) {
+        g_assert_cmpint (step, ==, GST_MSECOND);
+        moves++;
+      } else {
+        g_assert_cmpint (step, ==, 0);
+      }
+    }
+    last_pts = GST_BUFFER_PTS (out);
     if (k >= 170)
       worst_early = MIN (worst_early, GST_CLOCK_DIFF (GST_BUFFER_PTS (out), arrival));
   }
   g_test_message ("earliest arrival against its time after the stall: %" GST_STIME_FORMAT,
                   GST_STIME_ARGS (worst_early));
   g_assert_cmpint (worst_early, >=, -3 * GST_MSECOND);
+  /* The two windows of late packets, 1 ms each. */
+  g_assert_cmpuint (moves, ==, 2);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  gst_harness_teardown (h);
+}
+
+/* A box whose clock runs 500 ppm slow (20 ms of RTP time every
+ * 20.01 ms; a poor crystal is off by 100): its packets come ever later
+ * against their times, 0.5 ms a second.  The times follow, 1 ms at a
+ * time, each move at a DISCONT packet, so that the mixer takes the input
+ * where its times are instead of waiting for it (and holding every ward)
+ * until it is 40 ms behind.  Every packet comes within SKEW_STEP (5 ms)
+ * plus one window's drift (0.5 ms) and the 1 ms a move leaves. */
+static void
+test_follows_slow_sender (void)
+{
+  GstHarness *h = new_harness ();
+  const GstClockTime period = 20010 * GST_USECOND;
+  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
+  GstClockTimeDiff worst = 0;
+  guint moves = 0;
+
+  for (guint k = 0; k < 1500; k++) {
+    GstClockTime arrival = T0 + k * period;
+    g_autoptr (GstBuffer) out = NULL;
+
+    gst_harness_push (h, rtp_packet (k, k * STEP, arrival));
+    out = gst_harness_pull (h);
+    if (k > 0) {
+      GstClockTimeDiff step = GST_CLOCK_DIFF (last_pts + PACKET, GST_BUFFER_PTS (out));
+
+      g_assert_true (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT) == (step != 0));
+      moves += step != 0;
+    }
+    last_pts = GST_BUFFER_PTS (out);
+    /* Never timed after it came. */
+    g_assert_cmpuint (GST_BUFFER_PTS (out), <=, arrival);
+    worst = MAX (worst, GST_CLOCK_DIFF (GST_BUFFER_PTS (out), arrival));
+  }
+  g_test_message ("latest arrival against its time in 30 s: %" GST_STIME_FORMAT
+                  ", %u moves", GST_STIME_ARGS (worst), moves);
+  g_assert_cmpint (worst, <=, 7 * GST_MSECOND);
+  /* 15 ms of drift in 30 s, followed from 5 ms on. */
+  g_assert_cmpuint (moves, >=, 9);
+  g_assert_cmpuint (moves, <=, 11);
   g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
   gst_harness_teardown (h);
 }
@@ -403,6 +459,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wbrtpjitter/sequence-wrap", test_sequence_wrap);
   g_test_add_func ("/wbrtpjitter/restart-starts-over", test_restart_starts_over);
   g_test_add_func ("/wbrtpjitter/follows-fast-sender", test_follows_fast_sender);
+  g_test_add_func ("/wbrtpjitter/follows-slow-sender", test_follows_slow_sender);
   g_test_add_func ("/wbrtpjitter/starved-thread-moves-little", test_starved_thread_moves_little);
   g_test_add_func ("/wbrtpjitter/late-first-packet", test_late_first_packet);
   g_test_add_func ("/wbrtpjitter/skipped-media-time", test_skipped_media_time);
