@@ -650,6 +650,52 @@ test_ssrc_change_and_wrap (void)
   fixture_tear_down (&f);
 }
 
+/*
+ * A box whose link drops for 7 s comes back from the same socket with
+ * the same SSRC, its sequence and RTP time jumped: the hub's jitter stage
+ * starts over, the hub takes the stream again within 2 s and ward-02
+ * hears it; nothing logs a critical (the suite runs with fatal
+ * criticals).  rtpsession keeps the source meanwhile (with
+ * GST_DEBUG=rtpsession:5 it turns from sender to receiver after about
+ * 10 s and was not removed in 30 s), so this is not the removal race of
+ * docs/benchmarks.md item 26.
+ */
+static void
+test_same_ssrc_after_silence (void)
+{
+  Fixture f = { 0, };
+  FaultSenderOptions o = FAULT_SENDER_OPTIONS_INIT;
+  g_autoptr (FaultSender) box = NULL;
+  HubWait hub = { &f, 0 };
+  guint hub_port;
+  gint64 t0;
+  double hub_s;
+
+  fixture_set_up (&f);
+  o.fixed_ssrc = TRUE;
+  o.ssrc = 0x33333333u;
+  box = fault_sender_new (&o);
+  hub_port = join_ward_01 (&f, box);
+  fault_sender_start (box, hub_port);
+  assert_listener_hears (&f, 440.0, "before the silence");
+
+  fault_sender_stop (box);
+  test_run_for (7.0);
+  g_assert_cmpfloat (listener_power (&f, 440.0), <, HEARD_POWER);
+
+  hub.audio_packets = stats_of (&f, "ward-01").audio_packets;
+  t0 = g_get_monotonic_time ();
+  fault_sender_start (box, hub_port);
+  g_assert_true (test_wait_until (hub_receives_more, &hub, WAIT_S));
+  hub_s = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  g_test_message ("same SSRC after 7 s of silence: at the hub's decoder after %.3f s", hub_s);
+  g_assert_cmpfloat (hub_s, <=, 2.0 * SLACK);
+  assert_listener_hears (&f, 440.0, "after the silence");
+  g_assert_cmpuint (f.ward_errors, ==, 0);
+
+  fixture_tear_down (&f);
+}
+
 /* ---- 50 leave/rejoin cycles ----------------------------------------------- */
 
 static guint
@@ -829,6 +875,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/media/garbage", test_garbage);
   g_test_add_func ("/faults/media/foreign-copy", test_foreign_copy);
   g_test_add_func ("/faults/media/ssrc-change-and-wrap", test_ssrc_change_and_wrap);
+  g_test_add_func ("/faults/media/same-ssrc-after-silence", test_same_ssrc_after_silence);
   g_test_add_func ("/faults/media/rejoin-cycles", test_rejoin_cycles);
 
   return g_test_run ();
