@@ -27,6 +27,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_wb_rtp_jitter_debug);
 /* A jump in sequence numbers, or in RTP time against arrival time, beyond
  * which the stream starts over rather than waits or fills a gap. */
 #define MAX_DROPOUT 1500
+/* How far behind the last packet passed a packet may be and still be a
+ * reordered or duplicated one (RFC 3550 A.1's MAX_MISORDER, 2 s of 20 ms
+ * packets).  Further behind, up to MAX_DROPOUT, it is a sender that
+ * restarted its sequence, once the next packet follows it. */
+#define MAX_MISORDER 100
 #define MAX_TIME_JUMP (2 * GST_SECOND)
 /* What a packet lasts before two in a row tell (Opus and G.711 here). */
 #define DEFAULT_PACKET_DURATION (20 * GST_MSECOND)
@@ -51,6 +56,8 @@ struct _GstWbRtpJitter
   gint clock_rate;              /* from the caps; 0: unknown */
   gboolean started;
   guint16 next_seq;
+  gboolean have_bad_seq;        /* a packet far behind came: is it a restart? */
+  guint16 bad_seq;              /* the sequence number that would confirm it */
   guint64 ext_ts;               /* gst_rtp_buffer_ext_timestamp()'s state */
   guint64 base_ext_ts;          /* RTP time at base_time */
   GstClockTime base_time;       /* running time */
@@ -128,6 +135,7 @@ start (GstWbRtpJitter * self, guint16 seq, guint64 ext_ts, GstClockTime arrival)
     count (self, &self->resyncs, 1);
   self->started = TRUE;
   self->next_seq = seq;
+  self->have_bad_seq = FALSE;
   self->base_ext_ts = ext_ts;
   self->base_time = arrival;
   self->last_ext_ts = ext_ts;
@@ -218,13 +226,29 @@ gst_wb_rtp_jitter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     gap = 0;
   } else {
     gap = gst_rtp_buffer_compare_seqnum (self->next_seq, seq);
-    if (gap < 0 && gap > -MAX_DROPOUT) {
+    /* Far behind, and right after the packet that was far behind before:
+     * the sender restarted its sequence there (a box whose link came back
+     * with a new sender under the same SSRC); start over below.  Until
+     * then the old sequence holds, or a packet that a restart put up to
+     * 30 s behind would be dropped for as long. */
+    if (gap < -MAX_MISORDER && gap > -MAX_DROPOUT &&
+        !(self->have_bad_seq && seq == self->bad_seq)) {
+      GST_LOG_OBJECT (self, "packet %u far behind %u: dropped, a restart "
+          "if %u follows", seq, (guint16) (self->next_seq - 1), (guint16) (seq + 1));
+      self->have_bad_seq = TRUE;
+      self->bad_seq = seq + 1;
+      count (self, &self->late, 1);
+      gst_buffer_unref (buffer);
+      return GST_FLOW_OK;
+    }
+    if (gap < 0 && gap >= -MAX_MISORDER) {
       GST_LOG_OBJECT (self, "packet %u after %u: dropped", seq,
           (guint16) (self->next_seq - 1));
       count (self, &self->late, 1);
       gst_buffer_unref (buffer);
       return GST_FLOW_OK;
     }
+    self->have_bad_seq = FALSE;
     ext_ts = gst_rtp_buffer_ext_timestamp (&self->ext_ts, ts);
     if (gap < 0 || gap > MAX_DROPOUT || ext_ts < self->last_ext_ts ||
         rtp_to_time (self, ext_ts - self->last_ext_ts) > MAX_TIME_JUMP) {

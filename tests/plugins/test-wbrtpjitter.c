@@ -223,6 +223,68 @@ test_restart_starts_over (void)
   gst_harness_teardown (h);
 }
 
+/* A box whose sender restarted under the same SSRC, its new sequence 700
+ * behind the old one (a random start can land anywhere): a packet that
+ * far behind is no reordering.  The first such packet is dropped, the
+ * one that follows it confirms the restart and the stream starts over
+ * there, timed from its arrival.  Dropped as late instead, the new
+ * sender went unheard until its sequence caught up: 14 s in one run of
+ * /faults/media/same-ssrc-after-silence. */
+static void
+test_restart_behind (void)
+{
+  GstHarness *h = new_harness ();
+  GstClockTime back = T0 + 100 * PACKET + 7 * GST_SECOND;
+
+  for (guint k = 0; k < 100; k++)
+    gst_harness_push (h, rtp_packet (5000 + k, k * STEP, T0 + k * PACKET));
+  for (guint j = 0; j < 10; j++)
+    gst_harness_push (h, rtp_packet (4400 + j, 777000 + j * STEP, back + j * PACKET));
+  for (guint k = 0; k < 100; k++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (out), ==, 5000 + k);
+  }
+  for (guint j = 1; j < 10; j++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (out), ==, 4400 + j);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, back + j * PACKET);
+    g_assert_true (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT) == (j == 1));
+  }
+  g_assert_null (gst_harness_try_pull (h));
+  g_assert_cmpuint (stat (h, "late"), ==, 1);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 1);
+  gst_harness_teardown (h);
+}
+
+/* A single packet far behind (a stray copy) is dropped, and the stream
+ * goes on: only a second packet in sequence after it is a restart. */
+static void
+test_stray_far_behind_dropped (void)
+{
+  GstHarness *h = new_harness ();
+
+  for (guint k = 0; k < 300; k++) {
+    guint16 seq = 5000 + k;
+
+    /* At packet 200, a copy of packet 10 comes. */
+    if (k == 200)
+      gst_harness_push (h, rtp_packet (5010, 10 * STEP, T0 + k * PACKET));
+    gst_harness_push (h, rtp_packet (seq, k * STEP, T0 + k * PACKET));
+  }
+  for (guint k = 0; k < 300; k++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (h);
+
+    g_assert_cmpuint (seq_of (out), ==, 5000 + k);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, T0 + k * PACKET);
+  }
+  g_assert_null (gst_harness_try_pull (h));
+  g_assert_cmpuint (stat (h, "late"), ==, 1);
+  g_assert_cmpuint (stat (h, "resyncs"), ==, 0);
+  gst_harness_teardown (h);
+}
+
 /* A sender whose clock runs 0.5 % fast (its 20 ms of RTP time every
  * 19.9 ms): its packets would come ever earlier than their times, adding
  * latency without end.  The times follow: the earliest arrival in each
@@ -458,6 +520,8 @@ main (int argc, char **argv)
   g_test_add_func ("/wbrtpjitter/late-and-duplicate-dropped", test_late_and_duplicate_dropped);
   g_test_add_func ("/wbrtpjitter/sequence-wrap", test_sequence_wrap);
   g_test_add_func ("/wbrtpjitter/restart-starts-over", test_restart_starts_over);
+  g_test_add_func ("/wbrtpjitter/restart-behind", test_restart_behind);
+  g_test_add_func ("/wbrtpjitter/stray-far-behind-dropped", test_stray_far_behind_dropped);
   g_test_add_func ("/wbrtpjitter/follows-fast-sender", test_follows_fast_sender);
   g_test_add_func ("/wbrtpjitter/follows-slow-sender", test_follows_slow_sender);
   g_test_add_func ("/wbrtpjitter/starved-thread-moves-little", test_starved_thread_moves_little);
