@@ -28,7 +28,9 @@
  *    40 ms, as if the times had not moved;
  *  - passes packets in sequence order; a packet older than one already
  *    passed (reordered or duplicated) is dropped and counted ("late"),
- *    never waited for;
+ *    never waited for; one more than 100 behind is dropped too, but if
+ *    the next packet follows it in sequence the sender restarted and the
+ *    stream starts over there (RFC 3550 A.1);
  *  - with "do-lost", tells of missing packets with one GAP event before
  *    the packet after them, which carries their in-band FEC: wbopusdec
  *    rebuilds the last of them from it at once;
