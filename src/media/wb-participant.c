@@ -45,6 +45,19 @@ GST_DEBUG_CATEGORY_STATIC (wb_participant_debug);
  * may still be on the other path.  A block whose packet never comes (a
  * leaky queue dropped it) delays the next one by this much, once. */
 #define ROUTE_WAIT_US (40 * 1000)
+/* How long a superseded SSRC must have sent nothing before its streams
+ * are removed (see retire_stream()). */
+#define RETIRED_QUIET_US (5 * G_USEC_PER_SEC)
+
+/* The streams in rtpbin of an SSRC the ward no longer sends on: a newer
+ * SSRC of the same session took the depayloader over. */
+typedef struct {
+  guint session;
+  guint ssrc;
+  GstPad *input;              /* owned: its jitter buffer's sink pad */
+  gulong probe;               /* on input: keeps last_us */
+  gint64 last_us;             /* monotonic time of its last packet */
+} RetiredStream;
 
 /* One block of the ward's mix: where it went. */
 typedef struct {
@@ -107,6 +120,13 @@ struct _WbParticipant {
   gulong held_probe;          /* IDLE probe on own_enc_src; 0: none */
   GstPad *shared_internal;    /* borrowed: pushes into the funnel */
   GstPad *own_enc_src;        /* borrowed: the own encoder's src pad */
+
+  /* Superseded SSRCs whose streams rtpbin still holds, removed once quiet
+   * (see retire_stream()).  retired_lock guards the array; n_retired is
+   * its length, read without the lock on the receiving path. */
+  GMutex retired_lock;
+  GArray *retired;            /* RetiredStream */
+  gint n_retired;
 
   GMutex stats_lock;          /* guards the counters below (streaming threads) */
   guint64 audio_packets;
@@ -460,8 +480,207 @@ add_buffer_probe (GstElement        *element,
 
 /* ---- rtpbin ------------------------------------------------------------- */
 
+/*
+ * Superseded SSRCs.  rtpbin runs without "autoremove": with it, rtpbin
+ * removes a source's streams from its RTCP thread when rtpsession times the
+ * source out or its BYE's wait ends, under rtpbin's lock, while the
+ * receiving thread may be pushing a packet of that very SSRC into the
+ * demuxer (rtpssrcdemux takes the SSRC off its list before it removes the
+ * pads, so such a packet makes pads of the same names, which the element
+ * refuses, and that SSRC's streams are broken from then on), or, for the
+ * video, may be in the jitter buffer's RTCP handling waiting for that same
+ * lock (docs/benchmarks.md item 26).
+ *
+ * Instead the hub keeps every SSRC the ward sends on, and removes only
+ * those a newer SSRC superseded (a box that restarts its sender), once
+ * they have sent nothing for RETIRED_QUIET_US, and does it in the thread
+ * that feeds the session's RTCP (with the shared receiving thread, the one
+ * that feeds all four of the ward's sockets): no other thread can then be
+ * pushing into the demuxer or into a jitter buffer's RTCP input of that
+ * session.  A source that merely went silent keeps its streams and is
+ * heard again at once when it resumes.
+ */
+
+/* The jitter buffer's sink pad behind rtpbin's recv_rtp_src_S_SSRC_PT
+ * (the payload demuxer's ghosted output), or NULL. */
+static GstPad *
+stream_input_of (GstPad *rtpbin_src)
+{
+  g_autoptr (GstPad) target = NULL;
+  g_autoptr (GstElement) ptdemux = NULL;
+  g_autoptr (GstPad) ptdemux_sink = NULL;
+  g_autoptr (GstPad) buffer_src = NULL;
+  g_autoptr (GstElement) buffer = NULL;
+
+  if (!GST_IS_GHOST_PAD (rtpbin_src))
+    return NULL;
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (rtpbin_src));
+  if (target == NULL)
+    return NULL;
+  ptdemux = gst_pad_get_parent_element (target);
+  if (ptdemux == NULL)
+    return NULL;
+  ptdemux_sink = gst_element_get_static_pad (ptdemux, "sink");
+  if (ptdemux_sink == NULL)
+    return NULL;
+  buffer_src = gst_pad_get_peer (ptdemux_sink);
+  if (buffer_src == NULL)
+    return NULL;
+  buffer = gst_pad_get_parent_element (buffer_src);
+  if (buffer == NULL)
+    return NULL;
+  return gst_element_get_static_pad (buffer, "sink");
+}
+
+static GstPadProbeReturn
+retired_packet_probe (GstPad          *pad,
+                      GstPadProbeInfo *info,
+                      gpointer         user_data)
+{
+  WbParticipant *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  (void) info;
+  g_mutex_lock (&self->retired_lock);
+  for (guint i = 0; i < self->retired->len; i++) {
+    RetiredStream *r = &g_array_index (self->retired, RetiredStream, i);
+
+    if (r->input == pad)
+      r->last_us = now;
+  }
+  g_mutex_unlock (&self->retired_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+retired_stream_clear (RetiredStream *r)
+{
+  if (r->input != NULL) {
+    gst_pad_remove_probe (r->input, r->probe);
+    gst_clear_object (&r->input);
+  }
+}
+
+/* Called in the streaming thread that found @ssrc's first packet. */
+static void
+retire_stream (WbParticipant *self,
+               guint          session,
+               guint          ssrc,
+               GstPad        *rtpbin_src)
+{
+  RetiredStream r = { session, ssrc, stream_input_of (rtpbin_src), 0, g_get_monotonic_time () };
+
+  if (r.input == NULL) {
+    GST_WARNING ("%s: no jitter buffer behind %s: SSRC %08x stays",
+                 self->id, GST_PAD_NAME (rtpbin_src), ssrc);
+    return;
+  }
+  g_mutex_lock (&self->retired_lock);
+  for (guint i = 0; i < self->retired->len; i++) {
+    RetiredStream *old = &g_array_index (self->retired, RetiredStream, i);
+
+    if (old->session == session && old->ssrc == ssrc) {
+      g_mutex_unlock (&self->retired_lock);
+      gst_object_unref (r.input);
+      return;
+    }
+  }
+  r.probe = gst_pad_add_probe (r.input, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                               retired_packet_probe, self, NULL);
+  g_array_append_val (self->retired, r);
+  g_atomic_int_set (&self->n_retired, self->retired->len);
+  g_mutex_unlock (&self->retired_lock);
+}
+
+/* @ssrc sends again after a newer SSRC took over: it is not removed, and
+ * takes the depayloader back (see on_rtpbin_pad_added()). */
+static void
+unretire_stream (WbParticipant *self,
+                 guint          session,
+                 guint          ssrc)
+{
+  g_mutex_lock (&self->retired_lock);
+  for (guint i = 0; i < self->retired->len; i++) {
+    RetiredStream *r = &g_array_index (self->retired, RetiredStream, i);
+
+    if (r->session == session && r->ssrc == ssrc) {
+      retired_stream_clear (r);
+      g_array_remove_index_fast (self->retired, i);
+      break;
+    }
+  }
+  g_atomic_int_set (&self->n_retired, self->retired->len);
+  g_mutex_unlock (&self->retired_lock);
+}
+
+typedef struct {
+  WbParticipant *self;
+  guint session;
+} ReapProbe;
+
+/* On the source pads that feed @session (see above): removes the streams
+ * of the session's superseded SSRCs that have been quiet long enough. */
+static GstPadProbeReturn
+reap_retired_probe (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  ReapProbe *data = user_data;
+  WbParticipant *self = data->self;
+  g_autoptr (GArray) ready = NULL;
+  gint64 now;
+
+  (void) pad;
+  (void) info;
+  if (g_atomic_int_get (&self->n_retired) == 0)
+    return GST_PAD_PROBE_OK;
+
+  now = g_get_monotonic_time ();
+  g_mutex_lock (&self->retired_lock);
+  for (guint i = 0; i < self->retired->len;) {
+    RetiredStream *r = &g_array_index (self->retired, RetiredStream, i);
+
+    if (r->session != data->session || now - r->last_us < RETIRED_QUIET_US) {
+      i++;
+      continue;
+    }
+    if (ready == NULL)
+      ready = g_array_new (FALSE, FALSE, sizeof (RetiredStream));
+    g_array_append_val (ready, *r);
+    g_array_remove_index_fast (self->retired, i);
+  }
+  g_atomic_int_set (&self->n_retired, self->retired->len);
+  g_mutex_unlock (&self->retired_lock);
+
+  for (guint i = 0; ready != NULL && i < ready->len; i++) {
+    RetiredStream *r = &g_array_index (ready, RetiredStream, i);
+
+    GST_INFO ("%s: session %u: SSRC %08x quiet for %.1f s since a newer SSRC took over; "
+              "removing its streams", self->id, r->session, r->ssrc,
+              (now - r->last_us) / (double) G_USEC_PER_SEC);
+    retired_stream_clear (r);
+    g_signal_emit_by_name (self->rtpbin, "clear-ssrc", r->session, r->ssrc);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_reap_probe (WbParticipant *self,
+                GstElement    *src,
+                guint          session)
+{
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (src, "src");
+  ReapProbe *data = g_new0 (ReapProbe, 1);
+
+  data->self = self;
+  data->session = session;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     reap_retired_probe, data, g_free);
+}
+
 /* A new SSRC from the ward: it feeds the depayloader of its session.  A ward
- * that restarts its sender comes back with a new SSRC; the newest wins. */
+ * that restarts its sender comes back with a new SSRC; the newest wins, and
+ * the streams of the one it superseded go once it is quiet. */
 static void
 on_rtpbin_pad_added (GstElement *rtpbin,
                      GstPad     *pad,
@@ -474,15 +693,23 @@ on_rtpbin_pad_added (GstElement *rtpbin,
   guint session, ssrc, pt;
   GstElement *depay;
 
+  (void) rtpbin;
   if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
     return;
 
+  unretire_stream (self, session, ssrc);
   depay = session == 0 ? self->audio_depay : self->video_depay;
   sinkpad = gst_element_get_static_pad (depay, "sink");
   old_peer = gst_pad_get_peer (sinkpad);
   if (old_peer != NULL) {
+    g_autofree char *old_name = gst_pad_get_name (old_peer);
+    guint old_session, old_ssrc, old_pt;
+
     GST_INFO ("%s: session %u now follows SSRC %08x", self->id, session, ssrc);
     gst_pad_unlink (old_peer, sinkpad);
+    if (sscanf (old_name, "recv_rtp_src_%u_%u_%u", &old_session, &old_ssrc, &old_pt) == 3 &&
+        old_ssrc != ssrc)
+      retire_stream (self, old_session, old_ssrc, old_peer);
   }
 
   if (GST_PAD_LINK_FAILED (gst_pad_link (pad, sinkpad)))
@@ -983,7 +1210,7 @@ build_receive (WbParticipant            *self,
   g_object_set (self->rtpbin,
                 "latency", media->jitter_ms,
                 "rtp-profile", GST_RTP_PROFILE_AVPF,
-                "autoremove", TRUE,
+                "autoremove", FALSE,     /* see retire_stream() */
                 NULL);
   gst_bin_add (GST_BIN (self->bin), self->rtpbin);
 
@@ -1001,6 +1228,15 @@ build_receive (WbParticipant            *self,
     srcs[i] = add_source (self, i, media, error);
     if (srcs[i] == NULL)
       return FALSE;
+  }
+
+  /* Superseded SSRCs go from the thread that feeds a session's RTCP, and
+   * with the shared receiving thread from its RTP's too (the same thread). */
+  add_reap_probe (self, srcs[WB_SOCKET_AUDIO_RTCP], 0);
+  add_reap_probe (self, srcs[WB_SOCKET_VIDEO_RTCP], 1);
+  if (media->receive == WB_RECEIVE_SHARED) {
+    add_reap_probe (self, srcs[WB_SOCKET_AUDIO_RTP], 0);
+    add_reap_probe (self, srcs[WB_SOCKET_VIDEO_RTP], 1);
   }
 
   if (!link_pads (srcs[WB_SOCKET_AUDIO_RTP], "src", self->rtpbin, "recv_rtp_sink_0", error) ||
@@ -1503,6 +1739,10 @@ wb_participant_finalize (GObject *object)
 
   g_clear_pointer (&self->ingress, wb_ingress_free);
   gst_clear_buffer (&self->primer);
+  for (guint i = 0; i < self->retired->len; i++)
+    retired_stream_clear (&g_array_index (self->retired, RetiredStream, i));
+  g_array_unref (self->retired);
+  g_mutex_clear (&self->retired_lock);
   while (!g_queue_is_empty (&self->shared_held)) {
     HeldPacket *held = g_queue_pop_head (&self->shared_held);
 
@@ -1542,4 +1782,6 @@ wb_participant_init (WbParticipant *self)
   g_mutex_init (&self->shared_lock);
   g_queue_init (&self->shared_held);
   g_mutex_init (&self->stats_lock);
+  g_mutex_init (&self->retired_lock);
+  self->retired = g_array_new (FALSE, FALSE, sizeof (RetiredStream));
 }

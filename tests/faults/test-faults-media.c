@@ -587,12 +587,31 @@ hub_receives_more (gpointer data)
  * tone (550 Hz), as a rebooted box does: the hub follows the new SSRC
  * within 2 s, and ward-02 hears the new tone instead of the old one.
  */
+static void count_pipeline (Fixture *f, guint *elements, guint *pads);
+
+typedef struct {
+  Fixture *f;
+  guint elements;
+} CountWait;
+
+static gboolean
+elements_back_to (gpointer user_data)
+{
+  CountWait *w = user_data;
+  guint elements, pads;
+
+  count_pipeline (w->f, &elements, &pads);
+  return elements == w->elements;
+}
+
 static void
 test_ssrc_change_and_wrap (void)
 {
   Fixture f = { 0, };
   FaultSenderOptions o = FAULT_SENDER_OPTIONS_INIT;
   FaultSenderOptions o2 = FAULT_SENDER_OPTIONS_INIT;
+  CountWait count = { &f, 0 };
+  guint elements, pads;
   g_autoptr (FaultSender) first = NULL;
   g_autoptr (FaultSender) second = NULL;
   HubWait hub = { &f, 0 };
@@ -623,6 +642,7 @@ test_ssrc_change_and_wrap (void)
   g_assert_cmpfloat (listener_power (&f, 440.0), >, HEARD_POWER);
 
   /* The box restarts: new SSRC, new socket (a new source port), 550 Hz. */
+  count_pipeline (&f, &count.elements, &pads);
   fault_sender_stop (first);
   o2.fixed_ssrc = TRUE;
   o2.ssrc = 0x22222222u;
@@ -645,6 +665,18 @@ test_ssrc_change_and_wrap (void)
   g_assert_cmpfloat (ear_s, <=, 2.0 * SLACK);
   test_run_for (0.5);
   g_assert_cmpfloat (listener_power (&f, 440.0), <, listener_power (&f, 550.0) / 100.0);
+
+  /* The old SSRC's streams in rtpbin (its jitter buffer, payload demuxer
+   * and pads) go once it has been quiet for 5 s, not before: the count
+   * is up now, and back where it was with the old SSRC alone after that. */
+  count_pipeline (&f, &elements, &pads);
+  g_test_message ("elements: %u with the old SSRC, %u with both", count.elements, elements);
+  g_assert_cmpuint (elements, >, count.elements);
+  t0 = g_get_monotonic_time ();
+  g_assert_true (test_wait_until (elements_back_to, &count, WAIT_S));
+  g_test_message ("the old SSRC's streams removed %.1f s after the check",
+                  (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
+  assert_listener_hears (&f, 550.0, "after the old SSRC's streams went");
   g_assert_cmpuint (f.ward_errors, ==, 0);
 
   fixture_tear_down (&f);
