@@ -99,6 +99,8 @@ static double fig_rx (const WbEndpoint *ep) { return ep->stats.rx_kbps; }
 static double fig_tx (const WbEndpoint *ep) { return ep->stats.tx_kbps; }
 static double fig_drops (const WbEndpoint *ep) { return (double) ep->stats.drops; }
 static double fig_overflow (const WbEndpoint *ep) { return (double) ep->stats.audio_overflow; }
+static double fig_remote_loss (const WbEndpoint *ep) { return ep->stats.remote_loss_pct; }
+static double fig_fec (const WbEndpoint *ep) { return ep->stats.audio_fec_pct; }
 static double fig_live (const WbEndpoint *ep) { return ep->state == WB_ENDPOINT_STATE_LIVE; }
 static double fig_talking (const WbEndpoint *ep) { return ep->talking; }
 
@@ -116,6 +118,10 @@ static const struct {
   { "wardbridge_endpoint_audio_overflow_total", "counter",
     "Decoded audio blocks of the ward dropped because the mixer fell more than 320 ms behind them (audio-jitter=inline).",
     fig_overflow },
+  { "wardbridge_endpoint_remote_loss_percent", "gauge",
+    "The hub's audio lost on the way to the ward, percent, as its box last reported (RTCP).", fig_remote_loss },
+  { "wardbridge_endpoint_audio_fec_percent", "gauge",
+    "Loss the hub's Opus encoder for the ward plans its in-band FEC for.", fig_fec },
   { "wardbridge_endpoint_live", "gauge", "1 when the ward's media is flowing.", fig_live },
   { "wardbridge_endpoint_talking", "gauge", "1 while the ward is talking.", fig_talking },
 };

@@ -140,6 +140,25 @@ get_uint (Checker *c, const char *group, const char *key, guint def, guint min, 
   return (guint) n;
 }
 
+/* [media] audio-expected-loss-percent: auto, or 0 to WB_AUDIO_EXPECTED_LOSS_MAX. */
+static guint
+get_expected_loss (Checker *c)
+{
+  g_autofree char *value = get_string (c, "media", "audio-expected-loss-percent");
+  guint64 n;
+
+  if (value == NULL)
+    return WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT;
+  if (g_str_equal (value, "auto"))
+    return WB_AUDIO_EXPECTED_LOSS_AUTO;
+  if (!g_ascii_string_to_unsigned (value, 10, 0, WB_AUDIO_EXPECTED_LOSS_MAX, &n, NULL)) {
+    problem (c, "media", "audio-expected-loss-percent",
+             "'%s' is neither auto nor a whole number from 0 to %u", value, WB_AUDIO_EXPECTED_LOSS_MAX);
+    return WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT;
+  }
+  return (guint) n;
+}
+
 static gboolean
 get_bool (Checker *c, const char *group, const char *key, gboolean def)
 {
@@ -466,8 +485,7 @@ load_fixed_groups (Checker *c, WbConfig *config)
   config->framerate = get_uint (c, "media", "framerate", WB_DEFAULT_FRAMERATE, 1, 60);
   config->video_bitrate_kbps = get_uint (c, "media", "video-bitrate-kbps", WB_DEFAULT_VIDEO_KBPS, 64, 20000);
   config->audio_bitrate_kbps = get_uint (c, "media", "audio-bitrate-kbps", WB_DEFAULT_AUDIO_KBPS, 6, 510);
-  config->audio_expected_loss_percent = get_uint (c, "media", "audio-expected-loss-percent",
-                                                  WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT, 0, 20);
+  config->audio_expected_loss_percent = get_expected_loss (c);
   config->jitter_ms = get_uint (c, "media", "jitter-ms", WB_DEFAULT_JITTER_MS, 5, 1000);
   config->audio_jitter = get_enum (c, "media", "audio-jitter", audio_jitter_names,
                                    WB_AUDIO_JITTER_INLINE);

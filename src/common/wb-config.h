@@ -93,7 +93,8 @@ typedef struct {
   guint framerate;
   guint video_bitrate_kbps;
   guint audio_bitrate_kbps;
-  guint audio_expected_loss_percent;  /* Opus in-band FEC plans for it; 0: no FEC */
+  guint audio_expected_loss_percent;  /* Opus in-band FEC plans for it; 0: no FEC;
+                                       * WB_AUDIO_EXPECTED_LOSS_AUTO: reported loss */
   guint jitter_ms;
   WbAudioJitter audio_jitter;
   WbReceive receive;
@@ -129,9 +130,14 @@ typedef struct {
 #define WB_DEFAULT_VIDEO_KBPS        1500
 #define WB_DEFAULT_AUDIO_KBPS        32
 /* What the hub's Opus encoders plan for: libopus puts in-band FEC in its
- * packets only for an expected loss above 0, and at 10 % it switches 32 kb/s
- * mono from CELT to SILK/hybrid, about 5x the CPU per encode. */
-#define WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT 10
+ * packets only for an expected loss above 0, and then codes 32 kb/s mono
+ * voice with SILK or hybrid instead of CELT, about 5x the CPU per encode.
+ * WB_AUDIO_EXPECTED_LOSS_AUTO (`auto`, the default): each encoder follows
+ * the loss that the boxes it sends to report in their RTCP receiver
+ * reports, up to WB_AUDIO_EXPECTED_LOSS_MAX (see wb_fec_plan_update()). */
+#define WB_AUDIO_EXPECTED_LOSS_AUTO  G_MAXUINT
+#define WB_AUDIO_EXPECTED_LOSS_MAX   20
+#define WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT WB_AUDIO_EXPECTED_LOSS_AUTO
 #define WB_DEFAULT_JITTER_MS         40
 #define WB_DEFAULT_RECEIVE_BATCH_MS  5
 /* Each ward uses four hub ports: audio RTP+RTCP, video RTP+RTCP. */

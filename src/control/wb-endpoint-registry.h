@@ -51,6 +51,8 @@ typedef struct {
   double tx_kbps;      /* hub → ward */
   guint64 drops;       /* datagrams dropped at ingress, total */
   guint64 audio_overflow; /* decoded audio blocks dropped: the mixer was over 320 ms behind */
+  double remote_loss_pct; /* hub → ward: what the box reports it lost of the hub's audio */
+  guint audio_fec_pct;    /* the loss the hub's Opus encode for the ward plans its FEC for */
 } WbEndpointStats;
 
 /* One ward.  Owned by the registry; valid until the next call that changes

@@ -60,6 +60,8 @@ typedef struct {
   gboolean video_parked;           /* see update_video_parking() */
   gint *video_park_pending;        /* g_atomic_rc_box: a park probe waits */
   gboolean audio_parked;
+  WbFecPlan fec_plan;              /* [media] audio-expected-loss-percent=auto */
+  guint loss_reports_seen;         /* the ward's RTCP reports taken into fec_plan */
   gint64 joined_us;
 } Slot;
 
@@ -780,6 +782,54 @@ wb_conference_get_counters (WbConference *self, WbConferenceCounters *out)
   g_mutex_unlock (&self->counters_lock);
 }
 
+/* What the Opus encoders plan their in-band FEC for before any box has
+ * reported its loss. */
+static guint
+initial_expected_loss (WbConference *self)
+{
+  guint configured = self->config->audio_expected_loss_percent;
+
+  return configured == WB_AUDIO_EXPECTED_LOSS_AUTO ? 0 : configured;
+}
+
+/*
+ * [media] audio-expected-loss-percent=auto: each Opus ward's own encoder
+ * plans for the loss its box reports (wb_fec_plan_update()), and the
+ * shared encode for the worst of all the Opus wards', since any of them
+ * may be sent it.
+ */
+static void
+update_fec_plans (WbConference *self,
+                  gint64        now)
+{
+  guint shared = 0;
+
+  if (self->config->audio_expected_loss_percent != WB_AUDIO_EXPECTED_LOSS_AUTO)
+    return;
+  for (guint i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+    guint8 fraction_lost = 0;
+    guint reports, plan;
+
+    if (wb_participant_get_audio_codec (slot->participant) != WB_AUDIO_CODEC_OPUS)
+      continue;
+    reports = wb_participant_get_loss_reports (slot->participant, &fraction_lost);
+    plan = wb_fec_plan_update (&slot->fec_plan, now,
+                               reports != slot->loss_reports_seen ? fraction_lost : -1,
+                               WB_AUDIO_EXPECTED_LOSS_MAX);
+    slot->loss_reports_seen = reports;
+    if (plan != wb_participant_get_audio_fec (slot->participant))
+      GST_INFO ("conference %s: %s reports %.1f %% lost: its encoder plans for %u %%", self->id,
+                wb_participant_get_id (slot->participant), fraction_lost * 100.0 / 256.0, plan);
+    wb_participant_set_audio_fec (slot->participant, plan);
+    shared = MAX (shared, plan);
+  }
+  if (self->shared_opus != NULL && shared != wb_shared_opus_get_expected_loss (self->shared_opus)) {
+    GST_INFO ("conference %s: the shared Opus encode plans for %u %% loss", self->id, shared);
+    wb_shared_opus_set_expected_loss (self->shared_opus, shared);
+  }
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
@@ -824,6 +874,7 @@ on_tick (gpointer user_data)
   if (overlay_changed)
     apply_layout (self);
   update_speaker (self, now);
+  update_fec_plans (self, now);
 
   /* Signal handlers may change the conference: emit last, by id. */
   for (guint i = 0; i < changed->len; i++) {
@@ -1180,7 +1231,7 @@ build_audio (WbConference  *self,
 
   self->shared_opus = wb_shared_opus_new (GST_BIN (self->pipeline), self->full_mix_tee,
                                           self->config->audio_bitrate_kbps,
-                                          self->config->audio_expected_loss_percent, error);
+                                          initial_expected_loss (self), error);
   return self->shared_opus != NULL;
 }
 
@@ -1564,7 +1615,7 @@ wb_conference_add_endpoint (WbConference            *self,
     .receive = self->config->receive,
     .receive_batch_ms = self->config->receive_batch_ms,
     .audio_bitrate_kbps = self->config->audio_bitrate_kbps,
-    .audio_expected_loss_percent = self->config->audio_expected_loss_percent,
+    .audio_expected_loss_percent = initial_expected_loss (self),
   };
   WbParticipant *participant;
   Slot *slot;

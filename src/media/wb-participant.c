@@ -135,6 +135,11 @@ struct _WbParticipant {
   guint64 video_frames;
   gint64 last_audio_us;
   gint64 last_video_us;
+  guint loss_reports;         /* RTCP reports on the hub's audio, so far */
+  guint8 fraction_lost;       /* the newest one's, 256ths */
+
+  GstElement *own_opusenc;    /* borrowed from bin; Opus wards only */
+  guint audio_fec;            /* own_opusenc's packet-loss-percentage */
 };
 
 G_DEFINE_FINAL_TYPE (WbParticipant, wb_participant, G_TYPE_OBJECT)
@@ -716,6 +721,53 @@ on_rtpbin_pad_added (GstElement *rtpbin,
     GST_WARNING ("%s: cannot link %s to the depayloader", self->id, name);
 }
 
+/* The box's RTCP on the audio session: the fraction of the hub's audio it
+ * lost since its previous report (for [media] audio-expected-loss-percent
+ * =auto).  Only the hub sends to the box in that session, so every report
+ * block in it is about the hub's audio. */
+static GstPadProbeReturn
+audio_rtcp_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  WbParticipant *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  gint worst = -1;
+
+  (void) pad;
+  if (!gst_rtcp_buffer_validate_reduced (buffer) ||
+      !gst_rtcp_buffer_map (buffer, GST_MAP_READ, &rtcp))
+    return GST_PAD_PROBE_OK;
+  for (gboolean more = gst_rtcp_buffer_get_first_packet (&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next (&packet)) {
+    GstRTCPType type = gst_rtcp_packet_get_type (&packet);
+    guint blocks;
+
+    if (type != GST_RTCP_TYPE_RR && type != GST_RTCP_TYPE_SR)
+      continue;
+    blocks = gst_rtcp_packet_get_rb_count (&packet);
+    for (guint i = 0; i < blocks; i++) {
+      guint32 ssrc, highest, jitter, lsr, dlsr;
+      guint8 fraction;
+      gint32 lost;
+
+      gst_rtcp_packet_get_rb (&packet, i, &ssrc, &fraction, &lost, &highest, &jitter, &lsr, &dlsr);
+      worst = MAX (worst, (gint) fraction);
+    }
+  }
+  gst_rtcp_buffer_unmap (&rtcp);
+
+  if (worst >= 0) {
+    g_mutex_lock (&self->stats_lock);
+    self->loss_reports++;
+    self->fraction_lost = (guint8) worst;
+    g_mutex_unlock (&self->stats_lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 /* ---- SRTP --------------------------------------------------------------- */
 
 static GstBuffer *
@@ -1245,6 +1297,13 @@ build_receive (WbParticipant            *self,
       !link_pads (srcs[WB_SOCKET_VIDEO_RTCP], "src", self->rtpbin, "recv_rtcp_sink_1", error))
     return FALSE;
 
+  /* The box's reports on the hub's audio, in the clear: after the ingress
+   * filter, and after srtpdec with SRTP. */
+  if (self->srtp_recv_key != NULL && self->srtpdec[0] != NULL)
+    add_buffer_probe (self->srtpdec[0], "rtcp_src", audio_rtcp_probe, self);
+  else
+    add_buffer_probe (self->rtpbin, "recv_rtcp_sink_0", audio_rtcp_probe, self);
+
   /* Audio: explicit depayloader and decoder per codec, then the mixer's format. */
   switch (self->audio_codec) {
     case WB_AUDIO_CODEC_PCMA:
@@ -1412,7 +1471,9 @@ build_send (WbParticipant            *self,
                   "inband-fec", TRUE,
                   "packet-loss-percentage", (gint) media->audio_expected_loss_percent,
                   NULL);
-    gst_object_unref (enc);
+    self->own_opusenc = enc;
+    self->audio_fec = media->audio_expected_loss_percent;
+    gst_object_unref (enc);   /* borrowed: the bin keeps it */
     g_object_set (audio_last, "pt", WB_PT_OPUS, NULL);
   }
   add_firewalled_ghost (self, audio_first, "sink", "audio_sink", 0);
@@ -1641,6 +1702,8 @@ wb_participant_get_stats (WbParticipant      *self,
   out->video_frames = self->video_frames;
   out->last_audio_us = self->last_audio_us;
   out->last_video_us = self->last_video_us;
+  out->remote_loss_pct = self->loss_reports > 0 ? self->fraction_lost * 100.0 / 256.0 : 0.0;
+  out->audio_fec_pct = self->audio_fec;
   g_mutex_unlock (&self->stats_lock);
 
   add_session_stats (self, 0, out);
@@ -1683,6 +1746,44 @@ wb_participant_get_last_seen (WbParticipant *self,
   g_mutex_unlock (&self->stats_lock);
 }
 
+guint
+wb_participant_get_loss_reports (WbParticipant *self,
+                                 guint8        *fraction_lost)
+{
+  guint reports;
+
+  g_return_val_if_fail (WB_IS_PARTICIPANT (self), 0);
+
+  g_mutex_lock (&self->stats_lock);
+  reports = self->loss_reports;
+  *fraction_lost = self->fraction_lost;
+  g_mutex_unlock (&self->stats_lock);
+  return reports;
+}
+
+void
+wb_participant_set_audio_fec (WbParticipant *self,
+                              guint          percent)
+{
+  g_return_if_fail (WB_IS_PARTICIPANT (self));
+
+  if (self->own_opusenc == NULL || percent == self->audio_fec)
+    return;
+  /* opusenc applies it from its next frame, under its own lock. */
+  g_object_set (self->own_opusenc, "packet-loss-percentage", (gint) percent, NULL);
+  g_mutex_lock (&self->stats_lock);
+  self->audio_fec = percent;
+  g_mutex_unlock (&self->stats_lock);
+}
+
+guint
+wb_participant_get_audio_fec (WbParticipant *self)
+{
+  g_return_val_if_fail (WB_IS_PARTICIPANT (self), 0);
+
+  return self->audio_fec;
+}
+
 void
 wb_participant_request_keyframe (WbParticipant *self)
 {
@@ -1721,6 +1822,7 @@ wb_participant_dispose (GObject *object)
   self->audio_depay = NULL;
   self->video_depay = NULL;
   self->audio_sink = NULL;
+  self->own_opusenc = NULL;
   self->shared_internal = NULL;
   self->own_enc_src = NULL;
   for (guint i = 0; i < WB_N_SOCKETS; i++) {

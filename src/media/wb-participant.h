@@ -82,6 +82,10 @@ typedef struct {
   gint64  last_video_us;
   guint64 packets_lost;         /* from rtpbin's sources, audio + video */
   double  jitter_ms;            /* largest interarrival jitter of the two */
+  double  remote_loss_pct;      /* the box's newest RTCP report on the hub's audio:
+                                 * what it lost of it, percent; 0 without one */
+  guint   audio_fec_pct;        /* the loss the ward's own Opus encoder plans
+                                 * its in-band FEC for */
   guint64 audio_overflow;       /* decoded audio dropped because the mixer
                                  * was over 320 ms behind the ward's input
                                  * (filled in by the conference, which owns
@@ -142,6 +146,20 @@ void        wb_participant_get_stats (WbParticipant      *self,
 void        wb_participant_get_last_seen (WbParticipant *self,
                                           gint64        *last_audio_us,
                                           gint64        *last_video_us);
+
+/* How many RTCP reports on the hub's audio the ward's box has sent, and
+ * in @fraction_lost the newest one's fraction lost (256ths; the worst of
+ * its report blocks).  Read from the reports as they arrive, without
+ * asking rtpbin: cheap enough for the tick.  Any thread. */
+guint       wb_participant_get_loss_reports (WbParticipant *self,
+                                             guint8        *fraction_lost);
+
+/* The loss the ward's own Opus encoder plans its in-band FEC for
+ * (packet-loss-percentage); nothing for other codecs.  The conference's
+ * thread. */
+void        wb_participant_set_audio_fec (WbParticipant *self,
+                                          guint          percent);
+guint       wb_participant_get_audio_fec (WbParticipant *self);
 
 /*
  * Opus wards only.  Called from the mixer's streaming thread for every

@@ -14,6 +14,8 @@
 
 struct _WbSharedOpus {
   GstElement *tee;              /* borrowed from the pipeline */
+  GstElement *enc;              /* borrowed from the pipeline */
+  guint expected_loss_percent;  /* what enc plans for */
   GMutex lock;
   guint64 encodes;              /* guarded by lock */
 };
@@ -77,6 +79,8 @@ wb_shared_opus_new (GstBin      *pipeline,
 
   self = g_new0 (WbSharedOpus, 1);
   self->tee = tee;
+  self->enc = enc;
+  self->expected_loss_percent = expected_loss_percent;
   g_mutex_init (&self->lock);
 
   /* The mixer never waits for this encoder: a slow encode drops blocks. */
@@ -103,6 +107,27 @@ wb_shared_opus_free (WbSharedOpus *self)
     return;
   g_mutex_clear (&self->lock);
   g_free (self);
+}
+
+void
+wb_shared_opus_set_expected_loss (WbSharedOpus *self,
+                                  guint         percent)
+{
+  g_return_if_fail (self != NULL);
+
+  if (percent == self->expected_loss_percent)
+    return;
+  self->expected_loss_percent = percent;
+  /* opusenc applies it from its next frame, under its own lock. */
+  g_object_set (self->enc, "packet-loss-percentage", (gint) percent, NULL);
+}
+
+guint
+wb_shared_opus_get_expected_loss (WbSharedOpus *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->expected_loss_percent;
 }
 
 guint64

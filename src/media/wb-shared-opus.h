@@ -37,6 +37,12 @@ WbSharedOpus *wb_shared_opus_new  (GstBin      *pipeline,
                                    GError     **error);
 void          wb_shared_opus_free (WbSharedOpus *self);
 
+/* The loss the shared encode plans its in-band FEC for, as
+ * wb_shared_opus_new()'s @expected_loss_percent.  The conference's thread. */
+void          wb_shared_opus_set_expected_loss (WbSharedOpus *self,
+                                                guint         percent);
+guint         wb_shared_opus_get_expected_loss (WbSharedOpus *self);
+
 /* Opus frames the shared encoder has made.  Any thread. */
 guint64       wb_shared_opus_get_encodes (WbSharedOpus *self);
 

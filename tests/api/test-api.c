@@ -502,7 +502,7 @@ test_events_slow_client (Fixture *f, gconstpointer data)
 static void
 test_metrics (Fixture *f, gconstpointer data)
 {
-  WbEndpointStats stats = { 2.5, 18.25, 950.0, 1480.0, 12, 3 };
+  WbEndpointStats stats = { 2.5, 18.25, 950.0, 1480.0, 12, 3, 7.75, 8 };
   g_autofree char *conf = NULL;
   g_autofree char *line = NULL;
 
@@ -521,6 +521,8 @@ test_metrics (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (r->text, "\nwardbridge_endpoint_drops_total{endpoint=\"ward-02\"} 12\n"));
     g_assert_nonnull (strstr (r->text, "# TYPE wardbridge_endpoint_audio_overflow_total counter\n"));
     g_assert_nonnull (strstr (r->text, "\nwardbridge_endpoint_audio_overflow_total{endpoint=\"ward-02\"} 3\n"));
+    g_assert_nonnull (strstr (r->text, "\nwardbridge_endpoint_remote_loss_percent{endpoint=\"ward-02\"} 7.75\n"));
+    g_assert_nonnull (strstr (r->text, "\nwardbridge_endpoint_audio_fec_percent{endpoint=\"ward-02\"} 8\n"));
     g_assert_nonnull (strstr (r->text, "\nwardbridge_endpoint_loss_percent{endpoint=\"ward-22\"} 0\n"));
     line = g_strdup_printf ("\nwardbridge_conference_audio_encodes_total{conference=\"%s\"} 1000\n", conf);
     g_assert_nonnull (strstr (r->text, line));

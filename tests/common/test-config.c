@@ -223,6 +223,28 @@ test_duplicate_endpoint (void)
                NULL });
 }
 
+/* The Opus encoders' FEC plan: auto (the default) or a fixed percentage. */
+static void
+test_expected_loss (void)
+{
+  const char *const values[] = { "auto", "0", "7", "20" };
+  const guint expected[] = { WB_AUDIO_EXPECTED_LOSS_AUTO, 0, 7, 20 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+    g_autofree char *data = g_strdup_printf (
+        "[media]\naudio-expected-loss-percent=%s\n"
+        "[auth]\nadmin-tokens=admin-token-0123456789\n" WARD ("ward-01", ""), values[i]);
+    g_autoptr (WbConfig) config = check_good (data, NULL);
+
+    g_assert_cmpuint (config->audio_expected_loss_percent, ==, expected[i]);
+  }
+  check_bad ("[media]\naudio-expected-loss-percent=often\n"
+             "[auth]\nadmin-tokens=admin-token-0123456789\n" WARD ("ward-01", ""),
+             (const char *[]) {
+               "t.conf: [media] audio-expected-loss-percent: 'often' is neither auto nor a whole number from 0 to 20",
+               NULL });
+}
+
 static void
 test_port_out_of_range (void)
 {
@@ -233,7 +255,7 @@ test_port_out_of_range (void)
                "t.conf: [hub] rtp-port-min: 80 is out of range (1024 to 65535)",
                "t.conf: [hub] rtp-port-max: 70000 is out of range (1024 to 65535)",
                "t.conf: [http] port: 65536 is out of range (0 to 65535)",
-               "t.conf: [media] audio-expected-loss-percent: 25 is out of range (0 to 20)",
+               "t.conf: [media] audio-expected-loss-percent: '25' is neither auto nor a whole number from 0 to 20",
                NULL });
 }
 
@@ -442,6 +464,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/config/example-file", test_example_file);
   g_test_add_func ("/config/defaults", test_defaults_when_absent);
+  g_test_add_func ("/config/expected-loss", test_expected_loss);
   g_test_add_func ("/config/missing-file", test_missing_file);
   g_test_add_func ("/config/directory", test_directory_not_file);
   g_test_add_func ("/config/not-a-key-file", test_not_a_key_file);

@@ -14,6 +14,7 @@
  */
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
 #include <math.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ typedef struct {
   WbConfig *config;
   WbConference *conf;
   TestWard *listener;          /* ward-02 */
+  guint listener_hub_port;     /* where ward-02 sends its audio RTP; RTCP on +1 */
   GSocket *video_socket;       /* ward-01's video receive port */
   guint video_port;
   guint conference_errors;     /* "error" without a ward */
@@ -111,6 +113,7 @@ fixture_set_up (Fixture *f)
                                              &info, &error));
   g_assert_no_error (error);
   test_ward_start_sending (f->listener, info->hub_audio_port, info->hub_video_port);
+  f->listener_hub_port = info->hub_audio_port;
 
   f->video_socket = test_bind_even_port (&f->video_port);
 }
@@ -728,6 +731,129 @@ test_same_ssrc_after_silence (void)
   fixture_tear_down (&f);
 }
 
+/* ---- FEC planned from the loss the boxes report ------------------------- */
+
+/* Sends one RTCP receiver report, as ward-02's box, on the hub's audio
+ * stream @hub_ssrc: @fraction_lost 256ths lost since the last one. */
+static void
+send_receiver_report (Fixture *f,
+                      GSocket *socket,
+                      guint32  hub_ssrc,
+                      guint8   fraction_lost)
+{
+  g_autoptr (GstBuffer) buffer = gst_rtcp_buffer_new (1500);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, f->listener_hub_port + 1);
+  g_autoptr (GError) error = NULL;
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  GstMapInfo map;
+
+  g_assert_true (gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp));
+  g_assert_true (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet));
+  gst_rtcp_packet_rr_set_ssrc (&packet, 0x0badf00du);
+  g_assert_true (gst_rtcp_packet_add_rb (&packet, hub_ssrc, fraction_lost, 0, 0, 0, 0, 0));
+  gst_rtcp_buffer_unmap (&rtcp);
+
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  g_assert_cmpint (g_socket_send_to (socket, to, (const char *) map.data, map.size, NULL, &error),
+                   ==, (gssize) map.size);
+  g_assert_no_error (error);
+  gst_buffer_unmap (buffer, &map);
+}
+
+/* Of the Opus packets ward-02 received since the last call, how many were
+ * coded with SILK or hybrid (TOC configurations 0 to 15: the modes that
+ * carry in-band FEC), and in @total how many there were; the hub's SSRC in
+ * @ssrc. */
+static guint
+take_silk_packets (Fixture *f,
+                   guint   *total,
+                   guint32 *ssrc)
+{
+  g_autoptr (GArray) headers = test_ward_take_audio_rtp (f->listener);
+  guint silk = 0;
+
+  *total = 0;
+  for (guint i = 0; i < headers->len; i++) {
+    const TestRtpHeader *h = &g_array_index (headers, TestRtpHeader, i);
+
+    if (h->first_byte < 0)
+      continue;
+    (*total)++;
+    *ssrc = h->ssrc;
+    if ((h->first_byte >> 3) < 16)
+      silk++;
+  }
+  return silk;
+}
+
+/*
+ * [media] audio-expected-loss-percent=auto, the default: the hub's Opus
+ * encoders plan their in-band FEC for the loss the boxes report in RTCP.
+ * Before any report ward-02 is sent CELT packets (no FEC); once its box
+ * reports 20 % lost, the encode it is sent plans for 20 % and codes with
+ * SILK or hybrid, the modes with FEC data.  ward-01, which reports
+ * nothing, keeps its own plan at 0.
+ */
+static void
+test_fec_follows_reported_loss (void)
+{
+  Fixture f = { 0, };
+  FaultSenderOptions o = FAULT_SENDER_OPTIONS_INIT;
+  g_autoptr (FaultSender) box = NULL;
+  g_autoptr (GSocket) rtcp = NULL;
+  guint hub_port, silk, total;
+  guint32 hub_ssrc = 0;
+  gint64 t0;
+  WbParticipantStats stats;
+
+  fixture_set_up (&f);
+  box = fault_sender_new (&o);
+  hub_port = join_ward_01 (&f, box);
+  fault_sender_start (box, hub_port);
+  assert_listener_hears (&f, 440.0, "before any report");
+
+  /* libopus starts in hybrid and settles on CELT for this tone within
+   * about half a second: look after that. */
+  test_run_for (2.0);
+  take_silk_packets (&f, &total, &hub_ssrc);
+  test_run_for (2.0);
+  silk = take_silk_packets (&f, &total, &hub_ssrc);
+  g_test_message ("no report: %u of %u packets SILK or hybrid", silk, total);
+  g_assert_cmpuint (total, >=, 50);
+  g_assert_cmpuint (silk, <=, total / 10);
+  g_assert_cmpuint (stats_of (&f, "ward-02").audio_fec_pct, ==, 0);
+
+  /* The box reports 51/256 = 19.9 % lost, every second. */
+  rtcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_assert_nonnull (rtcp);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < 4; i++) {
+    send_receiver_report (&f, rtcp, hub_ssrc, 51);
+    test_run_for (1.0);
+  }
+  stats = stats_of (&f, "ward-02");
+  g_test_message ("reports of 19.9 %% lost: the hub read %.1f %%, plans for %u %%",
+                  stats.remote_loss_pct, stats.audio_fec_pct);
+  g_assert_cmpfloat (fabs (stats.remote_loss_pct - 51 * 100.0 / 256), <, 0.01);
+  g_assert_cmpuint (stats.audio_fec_pct, ==, 20);
+  g_assert_cmpuint (stats_of (&f, "ward-01").audio_fec_pct, ==, 0);
+
+  take_silk_packets (&f, &total, &hub_ssrc);
+  send_receiver_report (&f, rtcp, hub_ssrc, 51);
+  test_run_for (1.0);
+  silk = take_silk_packets (&f, &total, &hub_ssrc);
+  g_test_message ("%.1f s after the first report: %u of %u packets SILK or hybrid",
+                  (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC, silk, total);
+  g_assert_cmpuint (total, >=, 25);
+  g_assert_cmpuint (silk, >=, total * 9 / 10);
+  assert_listener_hears (&f, 440.0, "with FEC");
+  g_assert_cmpuint (f.ward_errors, ==, 0);
+
+  fixture_tear_down (&f);
+}
+
 /* ---- 50 leave/rejoin cycles ----------------------------------------------- */
 
 static guint
@@ -908,6 +1034,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/media/foreign-copy", test_foreign_copy);
   g_test_add_func ("/faults/media/ssrc-change-and-wrap", test_ssrc_change_and_wrap);
   g_test_add_func ("/faults/media/same-ssrc-after-silence", test_same_ssrc_after_silence);
+  g_test_add_func ("/faults/media/fec-follows-reported-loss", test_fec_follows_reported_loss);
   g_test_add_func ("/faults/media/rejoin-cycles", test_rejoin_cycles);
 
   return g_test_run ();

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "media/wb-ingress.h"
+#include "media/wb-media-util.h"
 #include "media/wb-port-allocator.h"
 #include "media/wb-sdp.h"
 #include "media/wb-tile-overlay.h"
@@ -492,6 +493,48 @@ test_sdp (void)
   g_assert_cmpstr (gst_sdp_media_get_attribute_val (audio, "rtpmap"), ==, "8 PCMA/8000");
 }
 
+/*
+ * The FEC plan of [media] audio-expected-loss-percent=auto: up at once with
+ * a lossy report, held while the reports stay lossy, down with a 10 s
+ * half-life once they are clean, 0 under 1 %, capped.
+ */
+static void
+test_fec_plan (void)
+{
+  const gint64 s = G_USEC_PER_SEC;
+  WbFecPlan plan = { 0, };
+  gint64 t = 1000 * s;
+
+  /* No report yet, and clean ones: no FEC. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t, -1, 20), ==, 0);
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += 5 * s, 0, 20), ==, 0);
+
+  /* 26/256 = 10.2 % lost: 11 at once. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += 5 * s, 26, 20), ==, 11);
+  /* A tick later, no new report: the newest one still holds. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += s / 4, -1, 20), ==, 11);
+
+  /* A clean report 5 s on: 10.2 % × 2^-0.5 = 7.2, not 0. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += 5 * s - s / 4, 0, 20), ==, 8);
+  /* 10 s later half that: 3.6. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += 10 * s, -1, 20), ==, 4);
+  /* Under 1 % after 30 s of clean reports in all: none. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += 20 * s, 0, 20), ==, 0);
+
+  /* A steady 2 % (5/256 = 1.95) stays 2 between the reports. */
+  for (guint i = 0; i < 20; i++) {
+    g_assert_cmpuint (wb_fec_plan_update (&plan, t += s, i % 5 == 0 ? 5 : -1, 20), ==, 2);
+  }
+  /* Under 1 % (2/256 = 0.8) is left to concealment, once the 2 % has
+   * decayed. */
+  plan = (WbFecPlan) { 0, };
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t, 2, 20), ==, 0);
+
+  /* Capped. */
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += s, 255, 20), ==, 20);
+  g_assert_cmpuint (wb_fec_plan_update (&plan, t += s, 255, 5), ==, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,6 +547,7 @@ main (int argc, char **argv)
   g_test_add_func ("/port-allocator/blocks", test_port_allocator);
   g_test_add_func ("/tile-overlay/blend", test_tile_overlay);
   g_test_add_func ("/sdp/join", test_sdp);
+  g_test_add_func ("/fec-plan/follows-reports", test_fec_plan);
 
   return g_test_run ();
 }

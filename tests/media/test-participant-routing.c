@@ -163,7 +163,7 @@ routing_set_up (Routing *r)
     .jitter_ms = 40,
     .audio_jitter = WB_AUDIO_JITTER_INLINE,
     .audio_bitrate_kbps = BITRATE_KBPS,
-    .audio_expected_loss_percent = WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT,
+    .audio_expected_loss_percent = 10,
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);

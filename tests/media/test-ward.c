@@ -152,6 +152,8 @@ audio_rtp_probe (GstPad          *pad,
   header.seq = gst_rtp_buffer_get_seq (&rtp);
   header.timestamp = gst_rtp_buffer_get_timestamp (&rtp);
   header.ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  header.first_byte = gst_rtp_buffer_get_payload_len (&rtp) > 0
+    ? ((const guint8 *) gst_rtp_buffer_get_payload (&rtp))[0] : -1;
   gst_rtp_buffer_unmap (&rtp);
 
   g_mutex_lock (&ward->lock);

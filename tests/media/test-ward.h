@@ -69,6 +69,7 @@ typedef struct {
   guint16 seq;
   guint32 timestamp;
   guint32 ssrc;
+  gint first_byte;            /* of the payload (Opus: the TOC); -1: empty */
 } TestRtpHeader;
 
 /* The audio RTP headers received since the last call (or the start),
