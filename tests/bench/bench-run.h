@@ -27,10 +27,12 @@ typedef struct {
   double pli_seconds;      /* 0: no PLI storm */
   double pli_rate;         /* per ward per second */
   gboolean count_encodes;  /* hub: count Opus encodes in its GStreamer debug log */
-  guint expected_loss_percent;  /* Opus in-band FEC (hub, Janus); 0: none */
+  guint expected_loss_percent;  /* Opus in-band FEC (hub, Janus); 0: none;
+                                 * WB_BENCH_LOSS_AUTO: the hub's default */
   const char *hub_media;   /* hub: more [media] lines ("key=value\n"), or NULL */
   const char *suffix;      /* added to the run's name, or NULL */
 } WbBenchRunOptions;
+
 
 typedef struct {
   char *target;            /* "wardbridged", "wardbridged-audio", ... */

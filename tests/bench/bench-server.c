@@ -325,16 +325,18 @@ write_hub_config (WbBenchServer *server, const char *path, GError **error)
   const WbBenchServerOptions *o = &server->options;
   g_autoptr (GString) conf = g_string_new (NULL);
   guint port_min = 20000 + 2 * g_random_int_range (0, 10000);
+  g_autofree char *loss = o->expected_loss_percent == WB_BENCH_LOSS_AUTO
+    ? g_strdup ("auto") : g_strdup_printf ("%u", o->expected_loss_percent);
 
   g_string_append_printf (conf,
                           "[hub]\npublic-address=127.0.0.1\nrtp-port-min=%u\nrtp-port-max=%u\n\n"
                           "[http]\naddress=127.0.0.1\nport=0\n\n"
                           "[media]\nwidth=%u\nheight=%u\nframerate=%u\nvideo-bitrate-kbps=1500\n"
-                          "audio-bitrate-kbps=32\naudio-expected-loss-percent=%u\njitter-ms=40\n"
+                          "audio-bitrate-kbps=32\naudio-expected-loss-percent=%s\njitter-ms=40\n"
                           "layout=grid\n%s\n"
                           "[store]\nstate-dir=%s\n\n[auth]\nadmin-tokens=" ADMIN_TOKEN "\n\n",
                           port_min, port_min + 999, o->width, o->height, o->framerate,
-                          o->expected_loss_percent, o->hub_media ? o->hub_media : "", server->dir);
+                          loss, o->hub_media ? o->hub_media : "", server->dir);
   for (guint i = 1; i <= MAX (o->n_wards, 32); i++)
     g_string_append_printf (conf,
                             "[endpoint ward-%02u]\nname=Phường %02u\nkind=phuong\nmode=agent\n"
@@ -493,7 +495,8 @@ start_naive (WbBenchServer *server, GError **error)
   description = wb_bench_naive_describe (n, server->listen_ports, server->ward_audio_ports,
                                          server->ward_video_ports, server->options.width,
                                          server->options.height, server->options.framerate,
-                                         server->options.expected_loss_percent);
+                                         server->options.expected_loss_percent == WB_BENCH_LOSS_AUTO
+                                         ? 0 : server->options.expected_loss_percent);
   argv[2] = description;
   if (!spawn (server, argv, error))
     return FALSE;

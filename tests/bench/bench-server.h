@@ -13,6 +13,12 @@
 
 G_BEGIN_DECLS
 
+/* [media] audio-expected-loss-percent=auto, the hub's default: its encoders
+ * follow the loss the boxes report in RTCP.  The bench's wards send no
+ * RTCP, as boxes on a clean link would report none: the hub plans no FEC,
+ * and the naive graph is given 0 alike. */
+#define WB_BENCH_LOSS_AUTO G_MAXUINT
+
 typedef enum {
   WB_BENCH_SERVER_HUB,
   WB_BENCH_SERVER_NAIVE,
@@ -28,7 +34,7 @@ typedef struct {
   guint framerate;
   /* The loss the Opus encoders plan for with in-band FEC (0: none), the
    * hub's audio-expected-loss-percent and Janus' expected_loss alike. */
-  guint expected_loss_percent;
+  guint expected_loss_percent;       /* WB_BENCH_LOSS_AUTO: the hub's default */
   const char *hub_media;   /* hub only: more "key=value\n" lines for [media], or NULL */
   const guint *ward_audio_ports;   /* naive only: where the graph sends each ward's mix */
   const guint *ward_video_ports;
