@@ -4,7 +4,7 @@
  * wb-conference.h).  Owned by the control plane; lives on one main context.
  *
  *   videotestsrc (black, live) ─┐
- *   participant video_src ──────┴▶ compositor ▶ capsfilter ▶ overlaycomposition ▶ tee (raw)
+ *   participant video_src ──────┴▶ compositor ▶ capsfilter (+ name bands) ▶ tee (raw)
  *       tee (raw) ▶ queue ▶ x264enc ▶ capsfilter ▶ rtph264pay ▶ tee (rtp) ▶ participant video_sink ...
  *       tee (raw) ▶ queue ▶ fakesink (last sample: snapshots)
  *   participant audio_src ▶ mixminus.sink_K ; mixminus.src_K ▶ participant audio_sink
@@ -15,8 +15,8 @@
  * the shared encode's packets of the blocks where its mix-minus is the
  * full mix (wb-shared-opus.h).
  *
- * Threads: GStreamer streaming threads only touch the overlay composition
- * (under overlay_lock) and the participants' own locked counters.  All
+ * Threads: GStreamer streaming threads only touch the name bands (under
+ * overlay_lock) and the participants' own locked counters.  All
  * other fields are main-context only.
  */
 #include "media/wb-conference.h"
@@ -104,7 +104,7 @@ struct _WbConference {
   WbTileRect tiles[WB_LAYOUT_MAX_TILES];
 
   GMutex overlay_lock;
-  GstVideoOverlayComposition *overlay;   /* guarded by overlay_lock */
+  WbTileBands *bands;              /* guarded by overlay_lock */
 
   /* Figures for /metrics.  Lock order: overlay_lock and counters_lock are
    * never held together. */
@@ -273,6 +273,7 @@ update_overlay (WbConference *self)
 {
   g_autofree WbTileLabel *labels = g_new0 (WbTileLabel, MAX (self->slots->len, 1));
   GstVideoOverlayComposition *comp;
+  WbTileBands *bands;
 
   for (guint i = 0; i < self->slots->len; i++) {
     Slot *slot = g_ptr_array_index (self->slots, i);
@@ -283,12 +284,15 @@ update_overlay (WbConference *self)
   }
 
   comp = wb_tile_overlay_render (labels, self->slots->len);
+  bands = wb_tile_bands_new (comp, &self->canvas_info);
+  if (comp != NULL)
+    gst_video_overlay_composition_unref (comp);
   update_canvas (self, labels, self->slots->len);
 
   g_mutex_lock (&self->overlay_lock);
-  if (self->overlay != NULL)
-    gst_video_overlay_composition_unref (self->overlay);
-  self->overlay = comp;
+  if (self->bands != NULL)
+    wb_tile_bands_unref (self->bands);
+  self->bands = bands;
   g_mutex_unlock (&self->overlay_lock);
 }
 
@@ -338,20 +342,34 @@ apply_layout (WbConference *self)
   update_overlay (self);
 }
 
-static GstVideoOverlayComposition *
-on_overlay_draw (GstElement *overlay,
-                 GstSample  *sample,
-                 gpointer    user_data)
+/* The compositor's thread, on each composite: the wards' names on their
+ * tiles (wb-tile-overlay.h says why not overlaycomposition).  The
+ * compositor's fresh frame is writable, so this copies nothing. */
+static GstPadProbeReturn
+name_bands_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
 {
   WbConference *self = user_data;
-  GstVideoOverlayComposition *comp = NULL;
+  g_autoptr (WbTileBands) bands = NULL;
+  GstBuffer *buffer;
+  GstVideoFrame frame;
 
+  (void) pad;
   g_mutex_lock (&self->overlay_lock);
-  if (self->overlay != NULL)
-    comp = gst_video_overlay_composition_ref (self->overlay);
+  if (self->bands != NULL)
+    bands = wb_tile_bands_ref (self->bands);
   g_mutex_unlock (&self->overlay_lock);
+  if (bands == NULL)
+    return GST_PAD_PROBE_OK;
 
-  return comp;
+  buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (gst_video_frame_map (&frame, &self->canvas_info, buffer, GST_MAP_READWRITE)) {
+    wb_tile_bands_blend (bands, &frame);
+    gst_video_frame_unmap (&frame);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 /* ---- keyframes ---------------------------------------------------------- */
@@ -1050,7 +1068,7 @@ build_video (WbConference  *self,
              GError       **error)
 {
   const WbConfig *c = self->config;
-  GstElement *bg_freeze, *bg_caps, *canvas_caps, *overlay, *raw_tee, *enc_queue,
+  GstElement *bg_freeze, *bg_caps, *canvas_caps, *raw_tee, *enc_queue,
       *h264_caps, *pay, *send_queue, *snap_queue;
   g_autoptr (GstCaps) raw = NULL;
   g_autoptr (GstCaps) h264 = NULL;
@@ -1061,7 +1079,6 @@ build_video (WbConference  *self,
       !(bg_caps = add_element (self, "capsfilter", "background-caps", error)) ||
       !(self->compositor = add_element (self, "compositor", "compositor", error)) ||
       !(canvas_caps = add_element (self, "capsfilter", "canvas-caps", error)) ||
-      !(overlay = add_element (self, "overlaycomposition", "labels", error)) ||
       !(raw_tee = add_element (self, "tee", "raw-tee", error)) ||
       !(enc_queue = add_element (self, "queue", "encoder-queue", error)) ||
       !(self->encoder = add_element (self, "x264enc", "encoder", error)) ||
@@ -1108,7 +1125,11 @@ build_video (WbConference  *self,
   /* See add_pacer() for the output timing. */
   g_object_set (self->compositor, "ignore-inactive-pads", !self->config->paced_output, NULL);
 
-  g_signal_connect (overlay, "draw", G_CALLBACK (on_overlay_draw), self);
+  {
+    g_autoptr (GstPad) canvas = gst_element_get_static_pad (canvas_caps, "src");
+
+    gst_pad_add_probe (canvas, GST_PAD_PROBE_TYPE_BUFFER, name_bands_probe, self, NULL);
+  }
 
   /* Encoding must never hold up compositing: drop frames when behind.
    * All our queues leak upstream (drop the incoming buffer): a queue that
@@ -1145,7 +1166,7 @@ build_video (WbConference  *self,
                 "enable-last-sample", TRUE, NULL);
 
   if (!link_many (error, self->background, bg_freeze, bg_caps, NULL) ||
-      !link_many (error, self->compositor, canvas_caps, overlay, raw_tee, enc_queue,
+      !link_many (error, self->compositor, canvas_caps, raw_tee, enc_queue,
                   self->encoder, h264_caps, self->h264_tee, pay, send_queue, self->video_tee,
                   NULL) ||
       !link_many (error, raw_tee, snap_queue, self->snapshot_sink, NULL))
@@ -2087,8 +2108,8 @@ wb_conference_finalize (GObject *object)
 {
   WbConference *self = WB_CONFERENCE (object);
 
-  if (self->overlay != NULL)
-    gst_video_overlay_composition_unref (self->overlay);
+  if (self->bands != NULL)
+    wb_tile_bands_unref (self->bands);
   g_mutex_clear (&self->overlay_lock);
   g_mutex_clear (&self->counters_lock);
   g_ptr_array_unref (self->slots);

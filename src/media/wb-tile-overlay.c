@@ -199,3 +199,253 @@ wb_tile_overlay_render (const WbTileLabel *labels,
 
   return comp;
 }
+
+/* ---- name bands in I420 ------------------------------------------------- */
+
+/* One rectangle on the luma grid (x, y, w, h) and on the chroma grid
+ * (cx, cy, cw, ch): alpha and premultiplied samples, row after row. */
+typedef struct {
+  int x, y, w, h;
+  guint8 *alpha, *luma;
+  int cx, cy, cw, ch;
+  guint8 *calpha, *cb, *cr;
+} Band;
+
+struct _WbTileBands {
+  Band *bands;
+  guint n_bands;
+};
+
+static void
+bands_clear (gpointer data)
+{
+  WbTileBands *self = data;
+
+  for (guint i = 0; i < self->n_bands; i++) {
+    g_free (self->bands[i].alpha);
+    g_free (self->bands[i].luma);
+    g_free (self->bands[i].calpha);
+    g_free (self->bands[i].cb);
+    g_free (self->bands[i].cr);
+  }
+  g_free (self->bands);
+}
+
+/* s * a / 255, rounded. */
+static inline guint8
+premultiply (guint s, guint a)
+{
+  return (guint8) ((s * a + 127) / 255);
+}
+
+/* Y, Cb and Cr of a straight (not premultiplied) R, G, B in @info's
+ * matrix and range. */
+static void
+rgb_to_yuv (const GstVideoInfo *info, guint r, guint g, guint b, guint8 yuv[3])
+{
+  gdouble kr = 0.2126, kb = 0.0722, yy, cb, cr;
+  gboolean full = GST_VIDEO_INFO_COLORIMETRY (info).range == GST_VIDEO_COLOR_RANGE_0_255;
+
+  gst_video_color_matrix_get_Kr_Kb (GST_VIDEO_INFO_COLORIMETRY (info).matrix, &kr, &kb);
+  yy = (kr * r + (1.0 - kr - kb) * g + kb * b) / 255.0;
+  cb = (b / 255.0 - yy) / (2.0 * (1.0 - kb));
+  cr = (r / 255.0 - yy) / (2.0 * (1.0 - kr));
+  yuv[0] = (guint8) CLAMP (full ? 255.0 * yy + 0.5 : 16.0 + 219.0 * yy + 0.5, 0, 255);
+  yuv[1] = (guint8) CLAMP (128.0 + (full ? 255.0 : 224.0) * cb + 0.5, 0, 255);
+  yuv[2] = (guint8) CLAMP (128.0 + (full ? 255.0 : 224.0) * cr + 0.5, 0, 255);
+}
+
+static gboolean
+band_from_rectangle (GstVideoOverlayRectangle *rect,
+                     const GstVideoInfo       *info,
+                     Band                     *band)
+{
+  GstBuffer *pixels;
+  GstVideoMeta *meta;
+  GstMapInfo map;
+  guint8 *yuv;
+  guint w, h;
+  gint x, y;
+  int ia, ir, ig, ib;
+
+  gst_video_overlay_rectangle_get_render_rectangle (rect, &x, &y, &w, &h);
+  /* Straight alpha: converting premultiplied RGB to YUV would scale the
+   * offsets of Y and chroma as well.  Premultiplied below, on the grids
+   * it is blended on. */
+  pixels = gst_video_overlay_rectangle_get_pixels_unscaled_argb (rect,
+      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  if (pixels == NULL || x < 0 || y < 0 || w == 0 || h == 0)
+    return FALSE;
+  meta = gst_buffer_get_video_meta (pixels);
+  /* Bands are drawn at the size they are shown at. */
+  if (meta == NULL || meta->width != w || meta->height != h)
+    return FALSE;
+  switch (meta->format) {
+    case GST_VIDEO_FORMAT_BGRA:
+      ib = 0, ig = 1, ir = 2, ia = 3;
+      break;
+    case GST_VIDEO_FORMAT_ARGB:
+      ia = 0, ir = 1, ig = 2, ib = 3;
+      break;
+    default:
+      return FALSE;
+  }
+  if (!gst_buffer_map (pixels, &map, GST_MAP_READ))
+    return FALSE;
+
+  band->x = x;
+  band->y = y;
+  band->w = (int) w;
+  band->h = (int) h;
+  band->alpha = g_malloc ((gsize) w * h);
+  band->luma = g_malloc ((gsize) w * h);
+  band->cx = x / 2;
+  band->cy = y / 2;
+  band->cw = (x + (int) w - 1) / 2 - band->cx + 1;
+  band->ch = (y + (int) h - 1) / 2 - band->cy + 1;
+  band->calpha = g_malloc0 ((gsize) band->cw * band->ch);
+  band->cb = g_malloc0 ((gsize) band->cw * band->ch);
+  band->cr = g_malloc0 ((gsize) band->cw * band->ch);
+
+  /* Straight Y, Cb, Cr of every pixel, then alpha and premultiplied luma. */
+  yuv = g_malloc ((gsize) w * h * 3);
+  for (int j = 0; j < (int) h; j++) {
+    const guint8 *p = map.data + meta->offset[0] + (gsize) j * meta->stride[0];
+
+    for (int i = 0; i < (int) w; i++, p += 4) {
+      guint8 *q = yuv + ((gsize) j * w + i) * 3;
+
+      rgb_to_yuv (info, p[ir], p[ig], p[ib], q);
+      band->alpha[j * w + i] = p[ia];
+      band->luma[j * w + i] = premultiply (q[0], p[ia]);
+    }
+  }
+  /* Each chroma sample covers 2x2 luma samples; those outside the
+   * rectangle count as transparent. */
+  for (int cj = 0; cj < band->ch; cj++) {
+    for (int ci = 0; ci < band->cw; ci++) {
+      guint sa = 0, su = 0, sv = 0;
+
+      for (int dy = 0; dy < 2; dy++) {
+        for (int dx = 0; dx < 2; dx++) {
+          int i = (band->cx + ci) * 2 + dx - x, j = (band->cy + cj) * 2 + dy - y;
+          guint a;
+          const guint8 *q;
+
+          if (i < 0 || j < 0 || i >= (int) w || j >= (int) h)
+            continue;
+          a = band->alpha[j * w + i];
+          q = yuv + ((gsize) j * w + i) * 3;
+          sa += a;
+          su += (guint) q[1] * a;
+          sv += (guint) q[2] * a;
+        }
+      }
+      band->calpha[cj * band->cw + ci] = (guint8) ((sa + 2) / 4);
+      band->cb[cj * band->cw + ci] = (guint8) ((su + 510) / 1020);
+      band->cr[cj * band->cw + ci] = (guint8) ((sv + 510) / 1020);
+    }
+  }
+  g_free (yuv);
+  gst_buffer_unmap (pixels, &map);
+  return TRUE;
+}
+
+WbTileBands *
+wb_tile_bands_new (GstVideoOverlayComposition *comp,
+                   const GstVideoInfo         *info)
+{
+  WbTileBands *self;
+  guint n;
+
+  if (comp == NULL)
+    return NULL;
+  n = gst_video_overlay_composition_n_rectangles (comp);
+  self = g_atomic_rc_box_new0 (WbTileBands);
+  self->bands = g_new0 (Band, MAX (n, 1));
+  for (guint i = 0; i < n; i++) {
+    if (band_from_rectangle (gst_video_overlay_composition_get_rectangle (comp, i),
+                             info, &self->bands[self->n_bands]))
+      self->n_bands++;
+  }
+  return self;
+}
+
+WbTileBands *
+wb_tile_bands_ref (WbTileBands *bands)
+{
+  return g_atomic_rc_box_acquire (bands);
+}
+
+void
+wb_tile_bands_unref (WbTileBands *bands)
+{
+  g_atomic_rc_box_release_full (bands, bands_clear);
+}
+
+/* d * (255 - a) / 255 + s over @n samples; s is premultiplied by a. */
+static void
+blend_row (guint8       *d,
+           const guint8 *s,
+           const guint8 *a,
+           int           n)
+{
+  for (int i = 0; i < n; i++) {
+    guint t = (guint) d[i] * (255u - a[i]) + 128u;
+
+    d[i] = (guint8) (s[i] + ((t + (t >> 8)) >> 8));
+  }
+}
+
+/* The part of a (x, y, w, h) rectangle inside a frame of @fw x @fh. */
+static gboolean
+clip (int x, int y, int w, int h, int fw, int fh, int *x0, int *y0, int *x1, int *y1)
+{
+  *x0 = MAX (x, 0);
+  *y0 = MAX (y, 0);
+  *x1 = MIN (x + w, fw);
+  *y1 = MIN (y + h, fh);
+  return *x0 < *x1 && *y0 < *y1;
+}
+
+gboolean
+wb_tile_bands_blend (const WbTileBands *bands,
+                     GstVideoFrame     *frame)
+{
+  int fw = GST_VIDEO_FRAME_WIDTH (frame), fh = GST_VIDEO_FRAME_HEIGHT (frame);
+
+  g_return_val_if_fail (bands != NULL, FALSE);
+  if (GST_VIDEO_FRAME_FORMAT (frame) != GST_VIDEO_FORMAT_I420)
+    return FALSE;
+
+  for (guint k = 0; k < bands->n_bands; k++) {
+    const Band *b = &bands->bands[k];
+    int x0, y0, x1, y1;
+
+    if (clip (b->x, b->y, b->w, b->h, fw, fh, &x0, &y0, &x1, &y1)) {
+      guint8 *plane = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
+      int stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+
+      for (int j = y0; j < y1; j++) {
+        gsize o = (gsize) (j - b->y) * b->w + (gsize) (x0 - b->x);
+
+        blend_row (plane + (gsize) j * stride + x0, b->luma + o, b->alpha + o, x1 - x0);
+      }
+    }
+    if (clip (b->cx, b->cy, b->cw, b->ch, GST_VIDEO_FRAME_COMP_WIDTH (frame, 1),
+              GST_VIDEO_FRAME_COMP_HEIGHT (frame, 1), &x0, &y0, &x1, &y1)) {
+      guint8 *u = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
+      guint8 *v = GST_VIDEO_FRAME_PLANE_DATA (frame, 2);
+      int us = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
+      int vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2);
+
+      for (int j = y0; j < y1; j++) {
+        gsize o = (gsize) (j - b->cy) * b->cw + (gsize) (x0 - b->cx);
+
+        blend_row (u + (gsize) j * us + x0, b->cb + o, b->calpha + o, x1 - x0);
+        blend_row (v + (gsize) j * vs + x0, b->cr + o, b->calpha + o, x1 - x0);
+      }
+    }
+  }
+  return TRUE;
+}

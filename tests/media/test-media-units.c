@@ -356,6 +356,112 @@ test_port_allocator (void)
   }
 }
 
+/* A coloured I420 frame, @w x @h. */
+static GstBuffer *
+i420_frame (GstVideoInfo *info, int w, int h)
+{
+  GstBuffer *buffer;
+  GstVideoFrame frame;
+
+  gst_video_info_set_format (info, GST_VIDEO_FORMAT_I420, (guint) w, (guint) h);
+  buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  g_assert_true (gst_video_frame_map (&frame, info, buffer, GST_MAP_WRITE));
+  for (int p = 0; p < 3; p++) {
+    static const guint8 value[3] = { 120, 90, 170 };
+
+    for (int y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&frame, p); y++)
+      memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, p) +
+              y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, p), value[p],
+              GST_VIDEO_FRAME_COMP_WIDTH (&frame, p));
+  }
+  gst_video_frame_unmap (&frame);
+  return buffer;
+}
+
+/* The name bands blended by wb_tile_bands_blend() match what GStreamer's
+ * own blend gives (gst_video_overlay_composition_blend(), which the
+ * conference used before): the same luma within 2 everywhere, chroma on
+ * average within 1 (GStreamer takes each 2x2 block's top-left alpha, the
+ * bands their mean), nothing outside the bands touched.  Tiles at odd
+ * offsets, as a 6-column grid of 1280 gives, and one past the frame's
+ * edge. */
+static void
+test_tile_bands_match_gst_blend (void)
+{
+  WbTileLabel labels[3] = {
+    { { 0, 0, 213, 120, TRUE, FALSE }, "Phường Cam Giá", FALSE },
+    { { 213, 121, 213, 119, TRUE, FALSE }, "Xã Đồng Liên", FALSE },
+    { { 427, 1, 213, 120, TRUE, FALSE }, "Phường Túc Duyên", FALSE },
+  };
+  GstVideoOverlayComposition *comp = wb_tile_overlay_render (labels, 3);
+  GstVideoInfo info;
+  g_autoptr (GstBuffer) ours = i420_frame (&info, 600, 240);
+  g_autoptr (WbTileBands) bands = wb_tile_bands_new (comp, &info);
+  g_autoptr (GstBuffer) theirs = i420_frame (&info, 600, 240);
+  g_autoptr (GstBuffer) untouched = i420_frame (&info, 600, 240);
+  GstVideoFrame a, b, c;
+  guint64 chroma_diff = 0, chroma_n = 0, changed = 0;
+
+  g_assert_nonnull (bands);
+  g_assert_true (gst_video_frame_map (&a, &info, ours, GST_MAP_READWRITE));
+  g_assert_true (gst_video_frame_map (&b, &info, theirs, GST_MAP_READWRITE));
+  g_assert_true (gst_video_frame_map (&c, &info, untouched, GST_MAP_READ));
+  g_assert_true (wb_tile_bands_blend (bands, &a));
+  g_assert_true (gst_video_overlay_composition_blend (comp, &b));
+
+  for (int p = 0; p < 3; p++) {
+    for (int y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&a, p); y++) {
+      for (int x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&a, p); x++) {
+        int va = ((const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&a, p))
+            [y * GST_VIDEO_FRAME_PLANE_STRIDE (&a, p) + x];
+        int vb = ((const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&b, p))
+            [y * GST_VIDEO_FRAME_PLANE_STRIDE (&b, p) + x];
+        int vc = ((const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&c, p))
+            [y * GST_VIDEO_FRAME_PLANE_STRIDE (&c, p) + x];
+
+        int scale = p == 0 ? 1 : 2;
+        gboolean in_band = FALSE;
+
+        for (int k = 0; k < 3; k++) {
+          const WbTileRect *r = &labels[k].rect;
+          int bh = wb_tile_overlay_band_height (r->height);
+
+          for (int dy = 0; dy < scale; dy++)
+            for (int dx = 0; dx < scale; dx++) {
+              int lx = x * scale + dx, ly = y * scale + dy;
+
+              in_band |= lx >= r->x && lx < r->x + r->width &&
+                  ly >= r->y + r->height - bh && ly < r->y + r->height;
+            }
+        }
+        if (!in_band) {
+          g_assert_cmpint (va, ==, vc);
+          g_assert_cmpint (vb, ==, vc);
+        } else if (va != vc) {
+          changed++;
+        }
+        if (p == 0) {
+          g_assert_cmpint (ABS (va - vb), <=, 2);
+        } else {
+          chroma_diff += (guint64) ABS (va - vb);
+          chroma_n++;
+        }
+      }
+    }
+  }
+  g_test_message ("changed samples %" G_GUINT64_FORMAT ", mean chroma difference %.3f",
+                  changed, (double) chroma_diff / (double) chroma_n);
+  /* Three bands of 213 x 20 (their luma alone), all darkened. */
+  g_assert_cmpuint (changed, >, 3 * 213 * 19);
+  g_assert_cmpfloat ((double) chroma_diff / (double) chroma_n, <=, 1.0);
+
+  gst_video_frame_unmap (&c);
+  gst_video_frame_unmap (&b);
+  gst_video_frame_unmap (&a);
+  gst_video_overlay_composition_unref (comp);
+  g_assert_null (wb_tile_bands_new (NULL, &info));
+}
+
 /* Blends the overlay into a grey frame and reads back pixels. */
 static void
 test_tile_overlay (void)
@@ -546,6 +652,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ingress/probe", test_ingress_probe);
   g_test_add_func ("/port-allocator/blocks", test_port_allocator);
   g_test_add_func ("/tile-overlay/blend", test_tile_overlay);
+  g_test_add_func ("/tile-overlay/bands-match-gst-blend", test_tile_bands_match_gst_blend);
   g_test_add_func ("/sdp/join", test_sdp);
   g_test_add_func ("/fec-plan/follows-reports", test_fec_plan);
 
