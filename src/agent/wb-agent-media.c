@@ -261,10 +261,11 @@ describe_audio_send (WbAgentMedia  *self,
   }
   g_string_append (out, "! queue max-size-time=100000000 leaky=downstream ! audioconvert ! audioresample ");
 
-  /* In-band FEC with the loss the hub plans for by default
-   * (WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT): the hub's decoder rebuilds a
-   * lost packet from the next one.  One encode per box, so its cost does
-   * not add up. */
+  /* In-band FEC for 10 % loss: the hub's decoder rebuilds a lost packet
+   * from the next one.  One encode per box, so its cost does not add up.
+   * (The hub's own encoders follow the boxes' reports instead, [media]
+   * audio-expected-loss-percent=auto; the box does not follow the hub's
+   * yet.) */
   if (g_str_equal (encoding, "OPUS"))
     g_string_append_printf (out, "! audio/x-raw,channels=1,rate=48000 ! opusenc bitrate=%u "
                             "frame-size=20 audio-type=voice inband-fec=true packet-loss-percentage=10 "
