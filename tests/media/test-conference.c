@@ -50,6 +50,8 @@ static gboolean mix_gate = FALSE;       /* make_config_full(): [media] mix-gate=
 static gboolean paced_output = FALSE;   /* make_config_full(): [media] paced-output=true */
 static gboolean inline_jitter = FALSE;  /* make_config_full(): [media] audio-jitter=inline */
 static gboolean per_socket = FALSE;     /* make_config_full(): [media] receive=per-socket */
+static guint canvas_w = CANVAS_W;       /* make_config_full(): [media] width, height */
+static guint canvas_h = CANVAS_H;
 
 static WbConfig *
 make_config_full (const char *state_dir,
@@ -76,7 +78,7 @@ make_config_full (const char *state_dir,
       "srtp=%s\n"
       "[endpoint ward-02]\nname=Phường Chùa Hang\nkind=phuong\nmode=agent\ntoken=t-ward-02-abcdef\n%s"
       "[endpoint ward-03]\nname=Xã Đồng Liên\nkind=xa\n%s",
-      min, min + 999, CANVAS_W, CANVAS_H, mix_gate ? "true" : "false",
+      min, min + 999, canvas_w, canvas_h, mix_gate ? "true" : "false",
       paced_output ? "true" : "false", inline_jitter ? "inline" : "rtpjitterbuffer",
       per_socket ? "per-socket" : "shared",
       state_dir, srtp_ward_01 ? "true" : "false",
@@ -469,6 +471,39 @@ count_never_block_inputs (Fixture *f)
  * sockets read by the shared thread (wbudpsrc, the default) or with
  * @per_socket_receive by a udpsrc each.  The same mix-minus either way.
  */
+/* Every input of the compositor (the canvas and the wards' decoded
+ * standard-definition pictures) has the composite's colour matrix: the
+ * tiles are scaled, not converted from BT.601 to BT.709 as well, which
+ * took six times the CPU (docs/benchmarks.md item 29). */
+static void
+assert_tiles_keep_matrix (Fixture *f,
+                          guint    n_wards)
+{
+  g_autoptr (GstElement) compositor = gst_bin_get_by_name (GST_BIN (wb_conference_get_pipeline (f->conf)),
+                                                           "compositor");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (compositor, "src");
+  g_autoptr (GstCaps) out_caps = gst_pad_get_current_caps (src);
+  GstVideoInfo out;
+  guint inputs = 0;
+
+  g_assert_nonnull (out_caps);
+  g_assert_true (gst_video_info_from_caps (&out, out_caps));
+  g_assert_cmpint (out.colorimetry.matrix, ==, GST_VIDEO_COLOR_MATRIX_BT601);
+  GST_OBJECT_LOCK (compositor);
+  for (GList *l = GST_ELEMENT (compositor)->sinkpads; l != NULL; l = l->next) {
+    g_autoptr (GstCaps) caps = gst_pad_get_current_caps (l->data);
+    GstVideoInfo in;
+
+    if (caps == NULL)
+      continue;
+    g_assert_true (gst_video_info_from_caps (&in, caps));
+    g_assert_cmpint (in.colorimetry.matrix, ==, out.colorimetry.matrix);
+    inputs++;
+  }
+  GST_OBJECT_UNLOCK (compositor);
+  g_assert_cmpuint (inputs, ==, n_wards + 1);
+}
+
 static void
 run_three_wards (gboolean inline_audio,
                  gboolean per_socket_receive)
@@ -498,6 +533,7 @@ run_three_wards (gboolean inline_audio,
 
   /* Grid: three tiles, each showing its ward's colour, to every ward. */
   assert_tiles_show_colours (&f, "grid");
+  assert_tiles_keep_matrix (&f, N_WARDS);
 
   /* What the conference reports of each ward: media in, nothing dropped. */
   test_run_for (2.0 * WB_CONFERENCE_TICK_MS / 1000.0);
@@ -554,6 +590,39 @@ run_three_wards (gboolean inline_audio,
   }
   assert_tiles_show_colours (&f, "presenter");
 
+  fixture_tear_down (&f);
+}
+
+static gboolean
+compositor_has_inputs (gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr (GstElement) compositor = gst_bin_get_by_name (GST_BIN (wb_conference_get_pipeline (f->conf)),
+                                                           "compositor");
+  guint with_caps = 0;
+
+  GST_OBJECT_LOCK (compositor);
+  for (GList *l = GST_ELEMENT (compositor)->sinkpads; l != NULL; l = l->next)
+    with_caps += gst_pad_has_current_caps (l->data);
+  GST_OBJECT_UNLOCK (compositor);
+  return with_caps == 2;
+}
+
+/* A 1280x720 composite (caps without colorimetry would make it BT.709)
+ * keeps the BT.601 of a ward's standard-definition picture. */
+static void
+test_conference_hd_composite_matrix (void)
+{
+  Fixture f = { 0, };
+
+  canvas_w = 1280;
+  canvas_h = 720;
+  fixture_set_up (&f, WB_LAYOUT_GRID);
+  canvas_w = CANVAS_W;
+  canvas_h = CANVAS_H;
+  join_ward (&f, 0);
+  g_assert_true (test_wait_until (compositor_has_inputs, &f, WAIT_S));
+  assert_tiles_keep_matrix (&f, 1);
   fixture_tear_down (&f);
 }
 
@@ -1762,6 +1831,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/conference/three-wards", test_conference_three_wards);
+  g_test_add_func ("/conference/hd-composite-matrix", test_conference_hd_composite_matrix);
   g_test_add_func ("/conference/three-wards-inline", test_conference_three_wards_inline);
   g_test_add_func ("/conference/three-wards-per-socket", test_conference_three_wards_per_socket);
   g_test_add_func ("/conference/legacy-codecs-and-static", test_conference_legacy_codecs_and_static);
