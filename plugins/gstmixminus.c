@@ -18,6 +18,10 @@
  *     before "src" (after the first block: see gstmixminus.h).  Talking
  *     and shares-full-mix changes are posted as element messages.
  *
+ * Never-block inputs (one thread pushing into many, see below) hand their
+ * buffers to GstAggregator a whole block at a time once the mixer runs:
+ * each handed buffer wakes the mixer's thread (gst_mix_minus_pad_chain()).
+ *
  * Locking: pad settings (mute, volume, deaf) and reported values (level,
  * talking, shares-full-mix) are guarded by the pad's object lock; the
  * element's talk settings and each sink pad's link to its src pad by the
@@ -54,6 +58,40 @@ GST_DEBUG_CATEGORY_STATIC (gst_mix_minus_debug);
 
 #define TALKING_MESSAGE "mixminus-talking"
 #define SHARES_MESSAGE "mixminus-shares-full-mix"
+
+/* The element; its pads and their functions follow. */
+struct _GstMixMinus
+{
+  GstAudioAggregator parent;
+
+  /* object lock */
+  gdouble talk_start_level;
+  gdouble talk_stop_level;
+  GstClockTime talk_hangover;
+  gboolean gate;
+
+  /* streaming */
+  guint64 cycle;
+  guint cycle_frames;
+  guint channels;
+  gint32 *sum;
+  gsize sum_len;
+  gboolean sum_dirty;
+  GstBufferPool *pool;
+  gsize pool_size;
+
+  /* object lock: how much an input's queue may span before a push waits,
+   * as of the last output block; NONE before the first (never-block) */
+  GstClockTime max_queue_level;
+
+  /* atomic: never-block inputs waited for with nothing to give (see
+   * recount_empty()), and whether their pushers now keep what they push
+   * until that is none (see gst_mix_minus_pad_chain()) */
+  gint empty_inputs;
+  gint deferring;
+  gint block_seq;               /* counts the blocks mixed */
+  gint handed_seq;              /* block_seq when one was last handed on */
+};
 
 /* ------------------------------------------------------------------------ */
 /* GstMixMinusSrcPad                                                         */
@@ -168,6 +206,11 @@ struct _GstMixMinusPad
   GQueue pending;               /* kept until GstAggregator has room */
   gboolean discont;             /* the next one handed on follows a drop */
   guint64 dropped_full;
+  gboolean mirrored;            /* never-block, mirrored into "empty_inputs" */
+  gboolean active;              /* had a buffer since the last flush */
+  GstClockTime newest_end;      /* running time, end of the newest pushed */
+  GstClockTime block_end;       /* running time, end of the mixer's next block */
+  gboolean counted_empty;       /* counted in the element's empty_inputs */
 };
 
 enum
@@ -184,6 +227,8 @@ enum
 
 G_DEFINE_TYPE (GstMixMinusPad, gst_mix_minus_pad,
     GST_TYPE_AUDIO_AGGREGATOR_PAD);
+
+static void recount_empty (GstMixMinusPad * pad, GstMixMinus * self);
 
 static void
 gst_mix_minus_pad_finalize (GObject * object)
@@ -268,12 +313,14 @@ gst_mix_minus_pad_set_property (GObject * object, guint prop_id,
     GstEvent *segment = gst_pad_get_sticky_event (GST_PAD (pad),
         GST_EVENT_SEGMENT, 0);
 
-    if (segment != NULL) {
-      g_mutex_lock (&pad->guard_lock);
+    g_mutex_lock (&pad->guard_lock);
+    if (segment != NULL)
       gst_event_copy_segment (segment, &pad->segment);
-      g_mutex_unlock (&pad->guard_lock);
+    pad->mirrored = g_value_get_boolean (value);
+    recount_empty (pad, (GstMixMinus *) GST_OBJECT_PARENT (pad));
+    g_mutex_unlock (&pad->guard_lock);
+    if (segment != NULL)
       gst_event_unref (segment);
-    }
     /* GstAggregatorPad's "emit-signals" takes the object lock as well. */
     g_object_set (object, "emit-signals", g_value_get_boolean (value), NULL);
   }
@@ -341,6 +388,7 @@ on_buffer_consumed (GstAggregatorPad * aggpad, GstBuffer * buffer,
     pad->queued--;
   if (end != GST_CLOCK_TIME_NONE)
     pad->tail_end = end;
+  recount_empty (pad, (GstMixMinus *) GST_PAD_PARENT (aggpad));
   g_mutex_unlock (&pad->guard_lock);
 }
 
@@ -430,6 +478,7 @@ feed_pending (GstMixMinusPad * pad, GstMixMinus * self, gboolean from_mixer)
       else if (pad->queued > 0)
         pad->queued--;
       g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
+      recount_empty (pad, self);
       g_mutex_unlock (&pad->guard_lock);
       break;
     }
@@ -437,12 +486,37 @@ feed_pending (GstMixMinusPad * pad, GstMixMinus * self, gboolean from_mixer)
   return ret;
 }
 
+static void feed_all_pending (GstMixMinus * self, gboolean from_mixer,
+    GstMixMinusPad * except);
+
+/*
+ * Each buffer handed to GstAggregator wakes the mixer's thread, which
+ * looks at every input and, unless all have data, waits again: with one
+ * thread pushing into 32 inputs, 32 wake-ups (and 32 looks at 33 inputs)
+ * for each block, in both threads.  So once the mixer runs on its clock
+ * (after its first block, "deferring"), a never-block input keeps what it
+ * is pushed, and the push that leaves no input waited for empty hands on
+ * what every input keeps, at once.  The mixer wakes for that, or at its
+ * deadline, when it takes in what is kept itself before it mixes
+ * (gst_mix_minus_aggregate()): an input that is late, or whose pusher is
+ * pushing into it at that moment, is mixed as it was before.  An input
+ * that keeps DEFER_MAX blocks hands them on itself: the mixer is not
+ * taking them in (not on its clock yet after a flush, say).
+ */
+#define DEFER_MAX 3
+
 static GstFlowReturn
 gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
 {
   GstMixMinusPad *pad = GST_MIX_MINUS_PAD (gpad);
+  GstMixMinus *self = GST_MIX_MINUS (parent);
   gboolean never_block;
   guint64 dropped = 0;
+  GstClockTime end;
+  guint kept;
+  gint block_seq;
+  gboolean deferring;
+  GstFlowReturn ret;
 
   GST_OBJECT_LOCK (pad);
   never_block = pad->never_block;
@@ -458,12 +532,33 @@ gst_mix_minus_pad_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
     dropped = ++pad->dropped_full;
     pad->discont = TRUE;
   }
+  pad->active = TRUE;
+  end = buffer_end_running_time (pad, buffer);
+  if (end != GST_CLOCK_TIME_NONE)
+    pad->newest_end = end;
+  recount_empty (pad, self);
+  kept = g_queue_get_length (&pad->pending);
   g_mutex_unlock (&pad->guard_lock);
   if (dropped > 0)
     note_dropped (pad, dropped);
 
+  deferring = g_atomic_int_get (&self->deferring);
+  block_seq = g_atomic_int_get (&self->block_seq);
+  if (deferring && kept < DEFER_MAX
+      && (g_atomic_int_get (&self->empty_inputs) > 0
+          || g_atomic_int_get (&self->handed_seq) == block_seq))
+    return GST_FLOW_OK;
+
   /* OK while what could not go on yet is kept. */
-  return feed_pending (pad, GST_MIX_MINUS (parent), FALSE);
+  ret = feed_pending (pad, self, FALSE);
+  if (deferring) {
+    /* Once per block: the pushes that come before it is mixed are for
+     * the block after.  Should it have been mixed meanwhile, block_seq
+     * moved on, and this says nothing about the next one. */
+    g_atomic_int_set (&self->handed_seq, block_seq);
+    feed_all_pending (self, FALSE, pad);
+  }
+  return ret;
 }
 
 /*
@@ -506,6 +601,7 @@ gst_mix_minus_pad_event (GstPad * gpad, GstObject * parent, GstEvent * event)
      * consumed (and reported) as any: count it now, to stay no lower. */
     if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
       pad->queued++;
+    recount_empty (pad, GST_MIX_MINUS (parent));
     g_mutex_unlock (&pad->guard_lock);
     if (dropped > 0)
       note_dropped (pad, dropped);
@@ -514,12 +610,15 @@ gst_mix_minus_pad_event (GstPad * gpad, GstObject * parent, GstEvent * event)
 }
 
 /*
- * From the mixer's thread after each output block, which made room in
- * every input: the kept buffers of an input whose pusher is not pushing
- * right now (the pusher feeds them itself otherwise).
+ * Hands on the kept buffers of every input (but @except) whose pusher is
+ * not pushing into it right now (that pusher hands them on itself then).
+ * From the mixer's thread (@from_mixer), before each output block and
+ * after it, which made room in every input; or from a pusher that saw no
+ * input left empty (gst_mix_minus_pad_chain()).
  */
 static void
-feed_all_pending (GstMixMinus * self)
+feed_all_pending (GstMixMinus * self, gboolean from_mixer,
+    GstMixMinusPad * except)
 {
   GList *pads = NULL;
 
@@ -528,6 +627,8 @@ feed_all_pending (GstMixMinus * self)
     GstMixMinusPad *pad = l->data;
     gboolean any;
 
+    if (pad == except)
+      continue;
     g_mutex_lock (&pad->guard_lock);
     any = !g_queue_is_empty (&pad->pending);
     g_mutex_unlock (&pad->guard_lock);
@@ -540,7 +641,7 @@ feed_all_pending (GstMixMinus * self)
     GstPad *pad = l->data;
 
     if (GST_PAD_STREAM_TRYLOCK (pad)) {
-      feed_pending (GST_MIX_MINUS_PAD (pad), self, TRUE);
+      feed_pending (GST_MIX_MINUS_PAD (pad), self, from_mixer);
       GST_PAD_STREAM_UNLOCK (pad);
     }
   }
@@ -559,6 +660,10 @@ gst_mix_minus_pad_flush (GstAggregatorPad * aggpad, GstAggregator * agg)
   gst_segment_init (&pad->segment, GST_FORMAT_UNDEFINED);
   g_queue_clear_full (&pad->pending, (GDestroyNotify) gst_buffer_unref);
   pad->discont = FALSE;
+  /* Inactive again to GstAggregator, until its next buffer. */
+  pad->active = FALSE;
+  pad->newest_end = GST_CLOCK_TIME_NONE;
+  recount_empty (pad, GST_MIX_MINUS (agg));
   g_mutex_unlock (&pad->guard_lock);
 
   return GST_AGGREGATOR_PAD_CLASS (gst_mix_minus_pad_parent_class)->flush
@@ -649,6 +754,7 @@ gst_mix_minus_pad_init (GstMixMinusPad * pad)
   g_queue_init (&pad->pending);
   gst_segment_init (&pad->segment, GST_FORMAT_UNDEFINED);
   pad->head_end = pad->tail_end = GST_CLOCK_TIME_NONE;
+  pad->newest_end = pad->block_end = GST_CLOCK_TIME_NONE;
   wb_talk_detector_init (&pad->talk, DEFAULT_TALK_START_LEVEL,
       DEFAULT_TALK_STOP_LEVEL, DEFAULT_TALK_HANGOVER);
 }
@@ -657,30 +763,35 @@ gst_mix_minus_pad_init (GstMixMinusPad * pad)
 /* GstMixMinus                                                               */
 /* ------------------------------------------------------------------------ */
 
-struct _GstMixMinus
+
+/*
+ * The element counts its never-block inputs that the mixer waits for and
+ * that do not have its next block yet: active (a buffer since the last
+ * flush; with ignore-inactive-pads the others are not waited for), and
+ * pushed up to a running time short of the end of the next block (or, with
+ * either time unknown, nothing queued or kept).  See
+ * gst_mix_minus_pad_chain().  Called with guard_lock, after every change of
+ * those.
+ */
+static void
+recount_empty (GstMixMinusPad * pad, GstMixMinus * self)
 {
-  GstAudioAggregator parent;
+  gboolean empty;
 
-  /* object lock */
-  gdouble talk_start_level;
-  gdouble talk_stop_level;
-  GstClockTime talk_hangover;
-  gboolean gate;
+  if (!pad->mirrored || !pad->active)
+    empty = FALSE;
+  else if (pad->newest_end != GST_CLOCK_TIME_NONE
+      && pad->block_end != GST_CLOCK_TIME_NONE)
+    empty = pad->newest_end < pad->block_end;
+  else
+    empty = pad->queued == 0 && g_queue_is_empty (&pad->pending);
 
-  /* streaming */
-  guint64 cycle;
-  guint cycle_frames;
-  guint channels;
-  gint32 *sum;
-  gsize sum_len;
-  gboolean sum_dirty;
-  GstBufferPool *pool;
-  gsize pool_size;
+  if (empty == pad->counted_empty || self == NULL)
+    return;
+  pad->counted_empty = empty;
+  g_atomic_int_add (&self->empty_inputs, empty ? 1 : -1);
+}
 
-  /* object lock: how much an input's queue may span before a push waits,
-   * as of the last output block; NONE before the first (never-block) */
-  GstClockTime max_queue_level;
-};
 
 enum
 {
@@ -992,6 +1103,12 @@ gst_mix_minus_release_pad (GstElement * element, GstPad * pad)
   srcpad = (GstPad *) g_steal_pointer (&sinkpad->srcpad);
   GST_OBJECT_UNLOCK (self);
 
+  /* No longer waited for. */
+  g_mutex_lock (&sinkpad->guard_lock);
+  sinkpad->mirrored = FALSE;
+  recount_empty (sinkpad, self);
+  g_mutex_unlock (&sinkpad->guard_lock);
+
   gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad),
       GST_OBJECT_NAME (pad));
 
@@ -1289,6 +1406,35 @@ measure_input (GstMixMinus * self, GstMixMinusPad * pad, gsize n,
   GST_OBJECT_UNLOCK (pad);
 }
 
+/* Streaming: tells every input where the block after @outbuf ends, for
+ * recount_empty(). */
+static void
+set_next_block (GstMixMinus * self, GArray * outputs, GstBuffer * outbuf)
+{
+  GstSegment *segment = &GST_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (self))->segment;
+  GstClockTime pts = GST_BUFFER_PTS (outbuf);
+  GstClockTime duration = GST_BUFFER_DURATION (outbuf);
+  GstClockTime end = GST_CLOCK_TIME_NONE;
+
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (duration)
+      && segment->format == GST_FORMAT_TIME) {
+    end = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+        pts + duration);
+    if (end != GST_CLOCK_TIME_NONE)
+      end += duration;
+  }
+
+  for (guint i = 0; i < outputs->len; i++) {
+    GstMixMinusPad *pad = g_array_index (outputs, Output, i).sinkpad;
+
+    g_mutex_lock (&pad->guard_lock);
+    pad->block_end = end;
+    recount_empty (pad, self);
+    g_mutex_unlock (&pad->guard_lock);
+  }
+  g_atomic_int_inc (&self->block_seq);
+}
+
 /* Streaming: which buffer src_K gets, and the messages about it. */
 static GstBuffer *
 render_output (GstMixMinus * self, GstMixMinusPad * pad,
@@ -1407,6 +1553,10 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   GST_OBJECT_UNLOCK (self);
 
   update_max_queue_level (self, duration);
+  GST_OBJECT_LOCK (self);
+  g_atomic_int_set (&self->deferring,
+      self->max_queue_level != GST_CLOCK_TIME_NONE);
+  GST_OBJECT_UNLOCK (self);
   outputs = collect_outputs (self);
 
   /* Who is heard in this block, then the one sum of them. */
@@ -1419,6 +1569,8 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
       self->sum_dirty = TRUE;
     }
   }
+
+  set_next_block (self, outputs, outbuf);
 
   if (gst_buffer_is_writable (outbuf)) {
     if (self->sum_dirty) {
@@ -1458,9 +1610,22 @@ gst_mix_minus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
     push_outputs (self, outputs, full, &silence, n);
 
   free_outputs (outputs);
-  feed_all_pending (self);
+  feed_all_pending (self, TRUE, NULL);
 
   return ret;
+}
+
+/* Before each block: what the never-block inputs keep (see
+ * gst_mix_minus_pad_chain()). */
+static GstFlowReturn
+gst_mix_minus_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  GstMixMinus *self = GST_MIX_MINUS (agg);
+
+  if (g_atomic_int_get (&self->deferring))
+    feed_all_pending (self, TRUE, NULL);
+  return GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->aggregate (agg,
+      timeout);
 }
 
 /* Called with the element's object lock. */
@@ -1534,6 +1699,8 @@ gst_mix_minus_stop (GstAggregator * agg)
   GST_OBJECT_LOCK (self);
   self->max_queue_level = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&self->deferring, FALSE);
+  g_atomic_int_set (&self->handed_seq, g_atomic_int_get (&self->block_seq) - 1);
 
   return GST_AGGREGATOR_CLASS (gst_mix_minus_parent_class)->stop (agg);
 }
@@ -1676,6 +1843,7 @@ gst_mix_minus_class_init (GstMixMinusClass * klass)
   agg_class->update_src_caps = GST_DEBUG_FUNCPTR (gst_mix_minus_update_src_caps);
   agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_mix_minus_sink_query);
   agg_class->finish_buffer = GST_DEBUG_FUNCPTR (gst_mix_minus_finish_buffer);
+  agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_mix_minus_aggregate);
   agg_class->start = GST_DEBUG_FUNCPTR (gst_mix_minus_start);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mix_minus_stop);
 
@@ -1696,6 +1864,7 @@ gst_mix_minus_init (GstMixMinus * self)
   self->talk_hangover = DEFAULT_TALK_HANGOVER;
   self->gate = DEFAULT_GATE;
   self->max_queue_level = GST_CLOCK_TIME_NONE;
+  self->handed_seq = -1;
 
   gst_pad_add_probe (GST_AGGREGATOR_SRC_PAD (self),
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH,

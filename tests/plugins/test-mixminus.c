@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
+#include <gst/base/gstaggregator.h>
 
 #include <math.h>
 #include <string.h>
@@ -1170,6 +1171,76 @@ test_never_block_gap (void)
   fixture_teardown (&f);
 }
 
+/* TRUE when input @k's GstAggregator queue holds a buffer. */
+static gboolean
+handed_on (Fixture * f, guint k)
+{
+  g_autofree gchar *name = g_strdup_printf ("sink_%u", k);
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (f->mixminus, name);
+
+  return gst_aggregator_pad_has_buffer (GST_AGGREGATOR_PAD (pad));
+}
+
+/*
+ * Never-block inputs, once the mixer runs on its clock, keep what they are
+ * pushed until every input waited for has the next block: each buffer
+ * handed to GstAggregator wakes the mixer, so the push that completes the
+ * block hands them all on at once, and the mixer mixes it at once.  An
+ * input that misses the block is not waited for past the deadline: then
+ * the mixer takes in what the others keep itself.
+ * Three never-block inputs; blocks 0-1 start the mixer.  Blocks 2-4:
+ * inputs 0 and 1 push and their buffers stay with their pads; input 2's
+ * push hands all three on and the block comes out whole, the test clock
+ * standing still.  Blocks 5-6: input 2 is silent; inputs 0 and 1 still
+ * keep theirs until the clock reaches the deadline, then both are mixed.
+ * Block 7: all three again.
+ */
+static void
+test_never_block_hands_on_whole_blocks (void)
+{
+  Fixture f;
+  g_autoptr (GstClock) clock = NULL;
+  guint64 b = 0;
+
+  fixture_setup (&f, 3);
+  clock = gst_element_get_clock (f.mixminus);
+  g_assert_true (GST_IS_TEST_CLOCK (clock));
+  for (guint k = 0; k < 3; k++) {
+    g_autofree gchar *name = g_strdup_printf ("sink_%u", k);
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (f.mixminus, name);
+
+    g_object_set (pad, "never-block", TRUE, NULL);
+  }
+
+  for (; b < 8; b++) {
+    gboolean all = b < 5 || b == 7;
+
+    g_test_message ("block %" G_GUINT64_FORMAT, b);
+    if (b >= 2) {
+      /* The mixer is waiting for the next block on the clock (after
+       * block 1 it waits from the start): nothing of its thread is
+       * handing anything on. */
+      gst_test_clock_wait_for_next_pending_id (GST_TEST_CLOCK (clock), NULL);
+    }
+    push_block (&f, 0, b);
+    push_block (&f, 1, b);
+    if (b >= 2) {
+      g_assert_false (handed_on (&f, 0));
+      g_assert_false (handed_on (&f, 1));
+    }
+    if (all)
+      push_block (&f, 2, b);
+    else
+      g_assert_true (gst_test_clock_crank (GST_TEST_CLOCK (clock)));
+    expect_and_drop (f.out[0], b, all ? 0x6 : 0x2);
+    expect_and_drop (f.out[1], b, all ? 0x5 : 0x1);
+    expect_and_drop (f.out[2], b, 0x3);
+    expect_and_drop (f.full, b, all ? 0x7 : 0x3);
+  }
+
+  fixture_teardown (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1192,6 +1263,8 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/blocks-without-never-block",
       test_blocks_without_never_block);
   g_test_add_func ("/mixminus/never-block-gap", test_never_block_gap);
+  g_test_add_func ("/mixminus/never-block-hands-on-whole-blocks",
+      test_never_block_hands_on_whole_blocks);
 
   return g_test_run ();
 }
