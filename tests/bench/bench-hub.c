@@ -130,6 +130,8 @@ print_run (const WbBenchRun *r)
     g_ptr_array_remove_index (r->threads, r->threads->len - 1);
     printf ("    busiest threads: %s%%\n", list);
   }
+  if (r->context_switches_per_s >= 0)
+    printf ("    context switches: %.0f/s (all its threads)\n", r->context_switches_per_s);
   if (r->video_encodes_per_s >= 0 || r->mixer_misses_per_s >= 0) {
     printf ("    hub /metrics: %.1f video encodes/s, %.1f late mix blocks/s\n",
             r->video_encodes_per_s, r->mixer_misses_per_s);
@@ -193,6 +195,7 @@ add_run (JsonBuilder *b, const WbBenchRun *r)
   MEMBER_DOUBLE (b, "keyframes_per_s", r->window.keyframes_per_s);
   MEMBER_DOUBLE (b, "pli_sent_per_s", r->pli_sent_per_s);
   MEMBER_DOUBLE (b, "keyframes_per_s_under_pli", r->pli_keyframes_per_s);
+  MEMBER_DOUBLE (b, "context_switches_per_s", r->context_switches_per_s);
   MEMBER_INT (b, "audio_ssrc_changes", r->window.ssrc_changes);
   MEMBER_INT (b, "audio_timestamp_jumps", r->window.audio_ts_jumps);
   json_builder_set_member_name (b, "busiest_threads_pct");

@@ -137,6 +137,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
   double cpu0, cpu1, gen0, gen1, audio0, audio1, video0, video1, late0, late1;
   gint64 opus0, opus1;
   g_autoptr (GHashTable) threads0 = NULL;
+  double switches0, switches1;
   g_autoptr (GHashTable) threads1 = NULL;
   gint64 t0, t1;
   guint64 rss;
@@ -196,6 +197,7 @@ wb_bench_run (const WbBenchRunOptions  *options,
   if (!sample (pid, &cpu0, &rss, error) || !sample (getpid (), &gen0, &rss, error))
     return NULL;
   threads0 = wb_bench_proc_threads (pid);
+  switches0 = wb_bench_proc_context_switches (pid);
   t0 = g_get_monotonic_time ();
   wb_bench_load_window_begin (load);
   wb_bench_run_for (options->window_seconds);
@@ -204,6 +206,9 @@ wb_bench_run (const WbBenchRunOptions  *options,
     return NULL;
   t1 = g_get_monotonic_time ();
   threads1 = wb_bench_proc_threads (pid);
+  switches1 = wb_bench_proc_context_switches (pid);
+  run->context_switches_per_s = counter_rate (switches0, switches1,
+                                              (double) (t1 - t0) / G_USEC_PER_SEC);
   run->threads = busiest_threads (threads0, threads1, (double) (t1 - t0) / G_USEC_PER_SEC);
   run->generator_cpu_pct = 100.0 * (gen1 - gen0) / ((double) (t1 - t0) / G_USEC_PER_SEC);
   audio1 = wb_bench_server_metric (server, "wardbridge_conference_audio_encodes_total");

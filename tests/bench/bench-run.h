@@ -52,6 +52,7 @@ typedef struct {
   double opus_encodes_per_s;    /* opusenc's own debug lines; -1 unless counted */
   double pli_keyframes_per_s;   /* -1 without a PLI storm */
   double pli_sent_per_s;
+  double context_switches_per_s;        /* all the server's threads; -1 unknown */
   gboolean real_time;
   /* The busiest thread names over the window, "name pct" (% of one core),
    * busiest first. */

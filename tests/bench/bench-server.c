@@ -112,6 +112,34 @@ wb_bench_proc_threads (GPid pid)
   return threads;
 }
 
+double
+wb_bench_proc_context_switches (GPid pid)
+{
+  g_autofree char *task_path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr (GDir) dir = g_dir_open (task_path, 0, NULL);
+  const char *tid;
+  double sum = 0;
+
+  if (dir == NULL)
+    return -1;
+  while ((tid = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *status_path = g_build_filename (task_path, tid, "status", NULL);
+    g_autofree char *status = NULL;
+    const char *keys[] = { "voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:" };
+
+    if (!g_file_get_contents (status_path, &status, NULL, NULL))
+      continue;                 /* the thread ended meanwhile */
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+      const char *at = strstr (status, keys[i]);
+
+      /* "voluntary_..." is found inside "nonvoluntary_..." only after it. */
+      if (at != NULL)
+        sum += g_ascii_strtod (at + strlen (keys[i]), NULL);
+    }
+  }
+  return sum;
+}
+
 /* ---- ports -------------------------------------------------------------------- */
 
 static GSocket *

@@ -77,6 +77,9 @@ gboolean wb_bench_proc_sample (GPid pid, double *cpu_seconds, guint64 *rss_kb);
 /* CPU seconds of each thread name of @pid (threads of the same name add
  * up: GStreamer names its streaming threads after the element's pad). */
 GHashTable *wb_bench_proc_threads (GPid pid);
+/* Context switches (voluntary and not) of all of @pid's threads so far;
+ * -1 when unreadable. */
+double wb_bench_proc_context_switches (GPid pid);
 
 /* Reserves @n even/odd UDP port pairs on 127.0.0.1 that were free a moment
  * ago, for servers that bind them themselves. */
