@@ -131,6 +131,34 @@ get_bool (GKeyFile    *file,
   return TRUE;
 }
 
+/* auto, or a whole number from 0 to WB_AUDIO_EXPECTED_LOSS_MAX. */
+static gboolean
+get_expected_loss (GKeyFile    *file,
+                   const char  *group,
+                   const char  *key,
+                   guint       *out,
+                   GError     **error)
+{
+  g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
+  guint64 n = 0;
+
+  if (value == NULL)
+    return TRUE;
+  g_strstrip (value);
+  if (g_str_equal (value, "auto")) {
+    *out = WB_AUDIO_EXPECTED_LOSS_AUTO;
+    return TRUE;
+  }
+  if (!g_ascii_string_to_unsigned (value, 10, 0, WB_AUDIO_EXPECTED_LOSS_MAX, &n, NULL)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[%s] %s: '%s' is neither auto nor a whole number from 0 to %u",
+                 group, key, value, WB_AUDIO_EXPECTED_LOSS_MAX);
+    return FALSE;
+  }
+  *out = (guint) n;
+  return TRUE;
+}
+
 /* Reads the key file into the settings; options given on the command
  * line are applied afterwards and win. */
 static gboolean
@@ -170,6 +198,8 @@ load_config (const char       *path,
          get_uint (file, "capture", "framerate", 1, 60, &media->framerate, error) &&
          get_uint (file, "capture", "video-bitrate-kbps", 50, 20000, &media->video_kbps, error) &&
          get_uint (file, "capture", "audio-bitrate-kbps", 6, 510, &media->audio_kbps, error) &&
+         get_expected_loss (file, "capture", "audio-expected-loss-percent",
+                            &media->audio_expected_loss, error) &&
          get_uint (file, "simulate", "tone-hz", 0, 20000, &media->tone_hz, error) &&
          get_uint (file, "playback", "latency-ms", 0, 2000, &media->latency_ms, error) &&
          get_bool (file, "simulate", "enabled", simulate, error) &&

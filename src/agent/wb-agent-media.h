@@ -23,6 +23,8 @@
 
 #include <gst/gst.h>
 
+#include "common/wb-config.h"
+
 #include "wb-join-info.h"
 
 G_BEGIN_DECLS
@@ -46,6 +48,9 @@ typedef struct {
   guint audio_port;       /* local RTP ports; 0: any free even port */
   guint video_port;
   guint latency_ms;       /* jitter buffer of what is received */
+  guint audio_expected_loss;  /* Opus FEC planned for this % of loss, or
+                               * WB_AUDIO_EXPECTED_LOSS_AUTO: for what the
+                               * hub reports losing (common/wb-fec-plan.h) */
 } WbMediaSettings;
 
 #define WB_MEDIA_DEFAULT_WIDTH       640
@@ -67,6 +72,8 @@ typedef struct {
   guint64 video_frames;   /* depayloaded video access units */
   guint64 audio_decoded;  /* playing: decoded audio buffers */
   guint64 video_decoded;  /* playing: decoded pictures */
+  double remote_loss_pct; /* the loss of this box's audio the hub last reported */
+  guint audio_fec_pct;    /* the loss this box's Opus FEC is planned for */
 } WbMediaStats;
 
 #define WB_TYPE_AGENT_MEDIA (wb_agent_media_get_type ())

@@ -8,6 +8,7 @@
  */
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
+#include <gst/rtp/rtp.h>
 #include <gst/gst.h>
 #include <math.h>
 #include <signal.h>
@@ -570,6 +571,147 @@ test_media_srtp (void)
   receiver_clear (&r);
 }
 
+/* Reads @n of the box's audio RTP packets from @socket (standing for the
+ * hub's audio port) and counts those whose Opus frames are SILK or hybrid,
+ * which libopus codes only when told to expect loss (in-band FEC); sets
+ * @ssrc to the sender's. */
+static guint
+count_fec_capable (GSocket *socket, guint n, guint32 *ssrc)
+{
+  guint fec = 0;
+
+  for (guint got = 0; got < n;) {
+    g_autoptr (GError) error = NULL;
+    guint8 packet[1500];
+    gssize size;
+    gsize header;
+
+    g_assert_true (g_socket_condition_timed_wait (socket, G_IO_IN, TIMEOUT_S * G_USEC_PER_SEC,
+                                                  NULL, &error));
+    size = g_socket_receive (socket, (char *) packet, sizeof packet, NULL, &error);
+    g_assert_no_error (error);
+    if (size < 13 || (packet[0] >> 6) != 2)
+      continue;
+    header = 12 + 4 * (packet[0] & 0x0f);
+    if ((packet[0] & 0x10) && (gsize) size >= header + 4)
+      header += 4 + 4 * ((packet[header + 2] << 8) | packet[header + 3]);
+    if ((gsize) size <= header)
+      continue;
+    *ssrc = GST_READ_UINT32_BE (packet + 8);
+    /* The TOC byte's configuration: 0-11 SILK, 12-15 hybrid, 16-31 CELT. */
+    if ((packet[header] >> 3) < 16)
+      fec++;
+    got++;
+  }
+  return fec;
+}
+
+/* An RTCP receiver report from the hub's side: @fraction_lost (256ths) of
+ * the box's audio @ssrc lost, sent to the box's audio RTCP port. */
+static void
+send_hub_report (GSocket *from, guint box_rtcp_port, guint32 ssrc, guint8 fraction_lost)
+{
+  g_autoptr (GstBuffer) buffer = gst_rtcp_buffer_new (1500);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (loopback, box_rtcp_port);
+  g_autoptr (GError) error = NULL;
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  GstMapInfo map;
+
+  g_assert_true (gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp));
+  g_assert_true (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet));
+  gst_rtcp_packet_rr_set_ssrc (&packet, 0x4855b000);
+  g_assert_true (gst_rtcp_packet_add_rb (&packet, ssrc, fraction_lost, 0, 0, 0, 0, 0));
+  gst_rtcp_buffer_unmap (&rtcp);
+  g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  g_assert_cmpint (g_socket_send_to (from, to, (const char *) map.data, map.size, NULL, &error),
+                   ==, (gssize) map.size);
+  g_assert_no_error (error);
+  gst_buffer_unmap (buffer, &map);
+}
+
+typedef struct {
+  WbAgentMedia *media;
+  GSocket *from;
+  guint box_rtcp_port;
+  guint32 ssrc;
+  guint want;
+} FecWait;
+
+/* Reports 19.9 % loss again until the box plans for @want. */
+static gboolean
+fec_planned (gpointer data)
+{
+  FecWait *wait = data;
+  WbMediaStats stats;
+
+  wb_agent_media_get_stats (wait->media, &stats);
+  if (stats.audio_fec_pct == wait->want)
+    return TRUE;
+  send_hub_report (wait->from, wait->box_rtcp_port, wait->ssrc, 51);
+  return FALSE;
+}
+
+/*
+ * The box's Opus FEC follows what the hub reports losing of its audio
+ * ([capture] audio-expected-loss-percent=auto): before any report it plans
+ * for none and codes mostly CELT; after the hub's receiver reports of
+ * 19.9 % loss it plans for 20 % and codes SILK or hybrid, which carry it.
+ */
+static void
+test_media_fec_follows_hub (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WbAgentMedia) media = simulated_media ("ward-05", "ward-05");
+  g_autoptr (GSocket) audio = bind_even_socket ();
+  g_autoptr (GSocket) video = bind_even_socket ();
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (WbJoinInfo) join = NULL;
+  g_autofree char *json = NULL;
+  FecWait wait = { 0 };
+  WbMediaStats stats;
+  guint before, after;
+  char scratch[1500];
+
+  json = g_strdup_printf ("{\"conference\":\"c-1\",\"hub\":{\"host\":\"127.0.0.1\","
+                          "\"audio_port\":%u,\"video_port\":%u}}",
+                          socket_port (audio), socket_port (video));
+  answer = answer_node (json);
+  join = wb_join_info_parse (answer, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_true (wb_agent_media_start (media, join, &error));
+  g_assert_no_error (error);
+
+  before = count_fec_capable (audio, 100, &wait.ssrc);
+  g_test_message ("before any report: %u of 100 packets SILK or hybrid", before);
+  /* libopus picks SILK for some voice frames anyway: most are CELT. */
+  g_assert_cmpuint (before, <, 50);
+  wb_agent_media_get_stats (media, &stats);
+  g_assert_cmpuint (stats.audio_fec_pct, ==, 0);
+
+  wait.media = media;
+  wait.from = audio;
+  wait.box_rtcp_port = wb_agent_media_get_audio_port (media) + 1;
+  wait.want = 20;
+  g_assert_true (wb_test_wait_until (fec_planned, &wait, TIMEOUT_S));
+  wb_agent_media_get_stats (media, &stats);
+  g_assert_cmpfloat (fabs (stats.remote_loss_pct - 19.92), <, 0.01);
+
+  /* Drop what was sent before the change (queued in the socket while the
+   * test waited), then count. */
+  g_socket_set_blocking (audio, FALSE);
+  while (g_socket_receive (audio, scratch, sizeof scratch, NULL, NULL) > 0)
+    ;
+  g_socket_set_blocking (audio, TRUE);
+  (void) count_fec_capable (audio, 5, &wait.ssrc);
+  after = count_fec_capable (audio, 100, &wait.ssrc);
+  g_test_message ("after reports of 19.9 %% loss: %u of 100 packets SILK or hybrid", after);
+  g_assert_cmpuint (after, >=, 90);
+
+  wb_agent_media_stop (media);
+}
+
 /* Headless with a file: what the hub sends ends up in a Matroska file. */
 static void
 test_media_record (void)
@@ -1120,6 +1262,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/media/record", test_media_record);
   g_test_add_func ("/agent/media/play", test_media_play);
   g_test_add_func ("/agent/media/srtp", test_media_srtp);
+  g_test_add_func ("/agent/media/fec-follows-hub", test_media_fec_follows_hub);
   g_test_add_func ("/agent/follows-hub", test_agent_follows_hub);
   g_test_add_func ("/agent/refused", test_agent_refused);
   g_test_add_func ("/agent/program", test_program);
