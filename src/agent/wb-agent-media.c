@@ -784,6 +784,8 @@ update_fec_plan (gpointer user_data)
                                    WB_AUDIO_EXPECTED_LOSS_MAX);
   gboolean changed;
 
+  GST_LOG ("the hub's newest report: %d/256 of the audio lost; FEC planned for %u %%",
+           fraction, plan);
   g_mutex_lock (&self->stats_lock);
   changed = plan != self->stats.audio_fec_pct;
   self->stats.audio_fec_pct = plan;
