@@ -92,6 +92,7 @@ struct _WbAgentMedia {
 
   /* audio-expected-loss auto: main context */
   WbFecPlan fec_plan;
+  guint64 fec_mark;         /* of the newest report taken in; G_MAXUINT64: none */
   guint fec_source;
 };
 
@@ -739,9 +740,12 @@ set_named (GstElement *pipeline,
 #define FEC_PLAN_INTERVAL_MS 500
 
 /* The worst fraction lost (256ths) the hub's sources report about this
- * box's audio, or -1 before any report. */
+ * box's audio, or -1 before any report; @mark tells one report from the
+ * next (the highest sequence number and the delay since the box's last
+ * sender report it carries). */
 static gint
-reported_audio_loss (WbAgentMedia *self)
+reported_audio_loss (WbAgentMedia *self,
+                     guint64      *mark)
 {
   g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->pipeline), "rtp");
   g_autoptr (GObject) session = NULL;
@@ -758,15 +762,19 @@ reported_audio_loss (WbAgentMedia *self)
     GObject *source = g_value_get_object (&sources->values[i]);
     g_autoptr (GstStructure) stats = NULL;
     gboolean internal = TRUE, have_rb = FALSE;
-    guint fraction = 0;
+    guint fraction = 0, highest = 0, dlsr = 0;
 
     g_object_get (source, "stats", &stats, NULL);
     if (stats != NULL &&
         gst_structure_get (stats, "internal", G_TYPE_BOOLEAN, &internal,
                            "have-rb", G_TYPE_BOOLEAN, &have_rb,
-                           "rb-fractionlost", G_TYPE_UINT, &fraction, NULL) &&
-        !internal && have_rb)
+                           "rb-fractionlost", G_TYPE_UINT, &fraction,
+                           "rb-exthighestseq", G_TYPE_UINT, &highest,
+                           "rb-dlsr", G_TYPE_UINT, &dlsr, NULL) &&
+        !internal && have_rb) {
       worst = MAX (worst, (gint) fraction);
+      *mark += ((guint64) highest << 32) | dlsr;
+    }
   }
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   g_clear_pointer (&sources, g_value_array_free);
@@ -779,18 +787,26 @@ update_fec_plan (gpointer user_data)
 {
   WbAgentMedia *self = user_data;
   g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (self->pipeline), "a_enc");
-  gint fraction = reported_audio_loss (self);
-  guint plan = wb_fec_plan_update (&self->fec_plan, g_get_monotonic_time (), fraction,
-                                   WB_AUDIO_EXPECTED_LOSS_MAX);
+  guint64 mark = 0;
+  gint fraction = reported_audio_loss (self, &mark);
+  gboolean fresh = fraction >= 0 && mark != self->fec_mark;
+
+  if (mark == G_MAXUINT64)
+    mark--;
+  guint plan = wb_fec_plan_update (&self->fec_plan, g_get_monotonic_time (),
+                                   fresh ? fraction : -1, WB_AUDIO_EXPECTED_LOSS_MAX);
   gboolean changed;
 
+  self->fec_mark = mark;
   GST_LOG ("the hub's newest report: %d/256 of the audio lost; FEC planned for %u %%",
            fraction, plan);
   g_mutex_lock (&self->stats_lock);
   changed = plan != self->stats.audio_fec_pct;
   self->stats.audio_fec_pct = plan;
-  if (fraction >= 0)
+  if (fresh) {
     self->stats.remote_loss_pct = fraction * 100.0 / 256.0;
+    self->stats.remote_loss_reports++;
+  }
   g_mutex_unlock (&self->stats_lock);
 
   if (changed && encoder != NULL) {
@@ -907,6 +923,7 @@ wb_agent_media_start (WbAgentMedia      *self,
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
   memset (&self->fec_plan, 0, sizeof self->fec_plan);
+  self->fec_mark = G_MAXUINT64;  /* no report can have it */
   if (s->audio_expected_loss == WB_AUDIO_EXPECTED_LOSS_AUTO)
     self->fec_source = g_timeout_add (FEC_PLAN_INTERVAL_MS, update_fec_plan, self);
 

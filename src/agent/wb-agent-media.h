@@ -73,6 +73,7 @@ typedef struct {
   guint64 audio_decoded;  /* playing: decoded audio buffers */
   guint64 video_decoded;  /* playing: decoded pictures */
   double remote_loss_pct; /* the loss of this box's audio the hub last reported */
+  guint remote_loss_reports; /* the hub's reports on this box's audio seen */
   guint audio_fec_pct;    /* the loss this box's Opus FEC is planned for */
 } WbMediaStats;
 

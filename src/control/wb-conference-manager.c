@@ -940,6 +940,7 @@ on_stats_tick (gpointer user_data)
       stats.drops = wb_ingress_counts_total_dropped (&rep->media.ingress);
       stats.audio_overflow = rep->media.audio_overflow;
       stats.remote_loss_pct = rep->media.remote_loss_pct;
+      stats.remote_loss_reports = rep->media.remote_loss_reports;
       stats.audio_fec_pct = rep->media.audio_fec_pct;
       stats.rx_kbps = rx_kbps (r, rep->endpoint_id, rep->media.ingress.accepted_bytes, seconds);
       wb_endpoint_registry_update_stats (self->registry, rep->endpoint_id, &stats, NULL);

@@ -254,6 +254,8 @@ wb_endpoint_to_json (const WbEndpoint *ep)
   json_builder_add_int_value (b, (gint64) MIN (ep->stats.drops, (guint64) G_MAXINT64));
   json_builder_set_member_name (b, "remote_loss_pct");
   json_builder_add_double_value (b, ep->stats.remote_loss_pct);
+  json_builder_set_member_name (b, "remote_loss_reports");
+  json_builder_add_int_value (b, ep->stats.remote_loss_reports);
   json_builder_set_member_name (b, "audio_fec_pct");
   json_builder_add_int_value (b, ep->stats.audio_fec_pct);
   json_builder_end_object (b);

@@ -52,6 +52,7 @@ typedef struct {
   guint64 drops;       /* datagrams dropped at ingress, total */
   guint64 audio_overflow; /* decoded audio blocks dropped: the mixer was over 320 ms behind */
   double remote_loss_pct; /* hub → ward: what the box reports it lost of the hub's audio */
+  guint remote_loss_reports; /* how many such RTCP reports the hub read */
   guint audio_fec_pct;    /* the loss the hub's Opus encode for the ward plans its FEC for */
 } WbEndpointStats;
 

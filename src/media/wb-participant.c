@@ -1703,6 +1703,7 @@ wb_participant_get_stats (WbParticipant      *self,
   out->last_audio_us = self->last_audio_us;
   out->last_video_us = self->last_video_us;
   out->remote_loss_pct = self->loss_reports > 0 ? self->fraction_lost * 100.0 / 256.0 : 0.0;
+  out->remote_loss_reports = self->loss_reports;
   out->audio_fec_pct = self->audio_fec;
   g_mutex_unlock (&self->stats_lock);
 

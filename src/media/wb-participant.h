@@ -84,6 +84,8 @@ typedef struct {
   double  jitter_ms;            /* largest interarrival jitter of the two */
   double  remote_loss_pct;      /* the box's newest RTCP report on the hub's audio:
                                  * what it lost of it, percent; 0 without one */
+  guint   remote_loss_reports;  /* how many such reports were read (after
+                                 * SRTP decryption where the ward uses it) */
   guint   audio_fec_pct;        /* the loss the ward's own Opus encoder plans
                                  * its in-band FEC for */
   guint64 audio_overflow;       /* decoded audio dropped because the mixer

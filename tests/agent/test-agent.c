@@ -697,6 +697,7 @@ test_media_fec_follows_hub (void)
   g_assert_true (wb_test_wait_until (fec_planned, &wait, TIMEOUT_S));
   wb_agent_media_get_stats (media, &stats);
   g_assert_cmpfloat (fabs (stats.remote_loss_pct - 19.92), <, 0.01);
+  g_assert_cmpuint (stats.remote_loss_reports, >=, 1);
 
   /* Drop what was sent before the change (queued in the socket while the
    * test waited), then count. */
@@ -1093,6 +1094,41 @@ hub_ward_talking (gpointer data)
   return json_object_get_boolean_member_with_default (json_node_get_object (body), "talking", FALSE);
 }
 
+/* The hub has read an RTCP report on its audio from the ward's box. */
+static gboolean
+hub_read_reports (gpointer data)
+{
+  HubWardWait *wait = data;
+  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
+  g_autoptr (JsonNode) body = NULL;
+  JsonObject *stats;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
+    return FALSE;
+  wait->last_asked = now;
+  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, NULL))
+    return FALSE;
+  stats = json_object_get_object_member (json_node_get_object (body), "stats");
+  return stats != NULL && json_object_get_int_member_with_default (stats, "remote_loss_reports", 0) > 0;
+}
+
+typedef struct {
+  WbAgentMedia *media;
+} ReportWait;
+
+/* The box has read the hub's report on its audio: on loopback, next to
+ * nothing lost (random bytes would read as any fraction). */
+static gboolean
+box_read_reports (gpointer data)
+{
+  ReportWait *wait = data;
+  WbMediaStats stats;
+
+  wb_agent_media_get_stats (wait->media, &stats);
+  return stats.remote_loss_reports > 0 && stats.remote_loss_pct <= 10.0;
+}
+
 static void
 test_hub_rejoin (void)
 {
@@ -1207,6 +1243,7 @@ test_hub_srtp (void)
   g_autoptr (JsonNode) request = answer_node ("{\"title\":\"Mật\",\"endpoints\":[\"ward-22\"]}");
   AgentWait wait = { NULL, NULL, WB_AGENT_STATE_IDLE, log };
   HubWardWait hub_wait = { NULL, "ward-22", "live", 0 };
+  ReportWait reports;
   StatsWait frames;
   guint status = 0;
 
@@ -1240,6 +1277,14 @@ test_hub_srtp (void)
   frames.audio = 50;
   frames.video = 5;
   g_assert_true (wb_test_wait_until (got_frames, &frames, TIMEOUT_S));
+
+  /* The box's SRTCP receiver reports on the hub's audio, read by the hub
+   * after decryption (its FEC plan follows them), and the hub's read by
+   * the box (its own plan follows those). */
+  hub_wait.last_asked = 0;
+  g_assert_true (wb_test_wait_until (hub_read_reports, &hub_wait, TIMEOUT_S));
+  reports.media = media;
+  g_assert_true (wb_test_wait_until (box_read_reports, &reports, TIMEOUT_S));
 
   wb_agent_stop (agent);
   wait_for_state (&wait, WB_AGENT_STATE_STOPPED);

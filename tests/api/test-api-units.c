@@ -408,7 +408,7 @@ test_registry_reload (void)
   g_autoptr (WbEndpointRegistry) reg = wb_endpoint_registry_new (config, NULL);
   g_autoptr (GString) data = g_string_new (CONFIG);
   const WbEndpoint *ep;
-  WbEndpointStats stats = { 1.5, 12.0, 800.0, 1500.0, 7, 0, 3.9, 4 };
+  WbEndpointStats stats = { 1.5, 12.0, 800.0, 1500.0, 7, 0, 3.9, 12, 4 };
   g_autoptr (JsonNode) json = NULL;
   JsonObject *obj;
 
@@ -443,6 +443,7 @@ test_registry_reload (void)
   g_assert_cmpfloat (json_object_get_double_member (obj, "tx_kbps"), ==, 1500.0);
   g_assert_cmpint (json_object_get_int_member (obj, "drops"), ==, 7);
   g_assert_cmpfloat (json_object_get_double_member (obj, "remote_loss_pct"), ==, 3.9);
+  g_assert_cmpint (json_object_get_int_member (obj, "remote_loss_reports"), ==, 12);
   g_assert_cmpint (json_object_get_int_member (obj, "audio_fec_pct"), ==, 4);
 }
 

@@ -502,7 +502,7 @@ test_events_slow_client (Fixture *f, gconstpointer data)
 static void
 test_metrics (Fixture *f, gconstpointer data)
 {
-  WbEndpointStats stats = { 2.5, 18.25, 950.0, 1480.0, 12, 3, 7.75, 8 };
+  WbEndpointStats stats = { 2.5, 18.25, 950.0, 1480.0, 12, 3, 7.75, 5, 8 };
   g_autofree char *conf = NULL;
   g_autofree char *line = NULL;
 
