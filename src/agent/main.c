@@ -140,22 +140,15 @@ get_expected_loss (GKeyFile    *file,
                    GError     **error)
 {
   g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
-  guint64 n = 0;
+  g_autofree char *reason = NULL;
 
   if (value == NULL)
     return TRUE;
-  g_strstrip (value);
-  if (g_str_equal (value, "auto")) {
-    *out = WB_AUDIO_EXPECTED_LOSS_AUTO;
-    return TRUE;
-  }
-  if (!g_ascii_string_to_unsigned (value, 10, 0, WB_AUDIO_EXPECTED_LOSS_MAX, &n, NULL)) {
+  if (!wb_config_parse_expected_loss (g_strstrip (value), out, &reason)) {
     g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                 "[%s] %s: '%s' is neither auto nor a whole number from 0 to %u",
-                 group, key, value, WB_AUDIO_EXPECTED_LOSS_MAX);
+                 "[%s] %s: %s", group, key, reason);
     return FALSE;
   }
-  *out = (guint) n;
   return TRUE;
 }
 

@@ -145,18 +145,36 @@ static guint
 get_expected_loss (Checker *c)
 {
   g_autofree char *value = get_string (c, "media", "audio-expected-loss-percent");
-  guint64 n;
+  g_autofree char *reason = NULL;
+  guint percent;
 
   if (value == NULL)
     return WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT;
-  if (g_str_equal (value, "auto"))
-    return WB_AUDIO_EXPECTED_LOSS_AUTO;
-  if (!g_ascii_string_to_unsigned (value, 10, 0, WB_AUDIO_EXPECTED_LOSS_MAX, &n, NULL)) {
-    problem (c, "media", "audio-expected-loss-percent",
-             "'%s' is neither auto nor a whole number from 0 to %u", value, WB_AUDIO_EXPECTED_LOSS_MAX);
+  if (!wb_config_parse_expected_loss (value, &percent, &reason)) {
+    problem (c, "media", "audio-expected-loss-percent", "%s", reason);
     return WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT;
   }
-  return (guint) n;
+  return percent;
+}
+
+gboolean
+wb_config_parse_expected_loss (const char  *text,
+                               guint       *percent,
+                               char       **reason)
+{
+  guint64 n;
+
+  if (g_str_equal (text, "auto")) {
+    *percent = WB_AUDIO_EXPECTED_LOSS_AUTO;
+    return TRUE;
+  }
+  if (!g_ascii_string_to_unsigned (text, 10, 0, WB_AUDIO_EXPECTED_LOSS_MAX, &n, NULL)) {
+    *reason = g_strdup_printf ("'%s' is neither auto nor a whole number from 0 to %u",
+                               text, WB_AUDIO_EXPECTED_LOSS_MAX);
+    return FALSE;
+  }
+  *percent = (guint) n;
+  return TRUE;
 }
 
 static gboolean

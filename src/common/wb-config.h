@@ -138,6 +138,13 @@ typedef struct {
 #define WB_AUDIO_EXPECTED_LOSS_AUTO  G_MAXUINT
 #define WB_AUDIO_EXPECTED_LOSS_MAX   20
 #define WB_DEFAULT_AUDIO_EXPECTED_LOSS_PERCENT WB_AUDIO_EXPECTED_LOSS_AUTO
+
+/* "auto" or a whole number from 0 to WB_AUDIO_EXPECTED_LOSS_MAX into
+ * @percent; else FALSE and @reason (free it) says why.  The hub's [media]
+ * and the agent's [capture] audio-expected-loss-percent. */
+gboolean wb_config_parse_expected_loss (const char  *text,
+                                        guint       *percent,
+                                        char       **reason);
 #define WB_DEFAULT_JITTER_MS         40
 #define WB_DEFAULT_RECEIVE_BATCH_MS  5
 /* Each ward uses four hub ports: audio RTP+RTCP, video RTP+RTCP. */

@@ -1004,7 +1004,9 @@ test_program (void)
   g_autoptr (GSubprocess) wrong = NULL;
   g_autoptr (GSubprocess) usage = NULL;
   g_autoptr (GSubprocess) missing = NULL;
+  g_autoptr (GSubprocess) malformed = NULL;
   g_autoptr (GSubprocess) box = NULL;
+  g_autofree char *bad = NULL;
   g_autofree char *config = NULL;
   g_autofree char *empty = NULL;
   g_autofree char *dir = NULL;
@@ -1026,6 +1028,13 @@ test_program (void)
   g_assert_cmpint (wait_exit (usage), ==, 2);
   missing = spawn_endpoint ((const char *const[]) { "--config", "/nonexistent/endpoint.conf", NULL });
   g_assert_cmpint (wait_exit (missing), ==, 2);
+  /* A key with a bad value: the same. */
+  bad = g_build_filename (dir, "bad.conf", NULL);
+  g_assert_true (g_file_set_contents (bad, "[capture]\naudio-expected-loss-percent=often\n", -1, &error));
+  g_assert_no_error (error);
+  malformed = spawn_endpoint ((const char *const[]) { "--config", bad, "--ward", "ward-03", NULL });
+  g_assert_cmpint (wait_exit (malformed), ==, 2);
+  g_unlink (bad);
 
   /* The ward, token and hub from the key file; joins, and on SIGTERM
    * leaves and exits 0. */
@@ -1056,23 +1065,32 @@ typedef struct {
   gint64 last_asked;
 } HubWardWait;
 
-/* The hub's own word on the ward, asked twice a second at most (the hub
- * limits requests per address). */
+/* The hub's own word on the ward (GET /api/v1/endpoints/ID), asked twice
+ * a second at most (the hub limits requests per address); NULL when not
+ * asked this time or not answered. */
+static JsonNode *
+ask_hub_about_ward (HubWardWait *wait)
+{
+  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
+  JsonNode *body = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
+    return NULL;
+  wait->last_asked = now;
+  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, NULL))
+    return NULL;
+  return body;
+}
+
 static gboolean
 hub_ward_in_state (gpointer data)
 {
   HubWardWait *wait = data;
-  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
-  g_autoptr (JsonNode) body = NULL;
-  g_autoptr (GError) error = NULL;
-  gint64 now = g_get_monotonic_time ();
+  g_autoptr (JsonNode) body = ask_hub_about_ward (wait);
 
-  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
-    return FALSE;
-  wait->last_asked = now;
-  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, &error))
-    return FALSE;
-  return g_strcmp0 (json_object_get_string_member (json_node_get_object (body), "state"),
+  return body != NULL &&
+         g_strcmp0 (json_object_get_string_member (json_node_get_object (body), "state"),
                     wait->state) == 0;
 }
 
@@ -1081,48 +1099,31 @@ hub_ward_in_state (gpointer data)
 static gboolean
 hub_ward_talking (gpointer data)
 {
-  HubWardWait *wait = data;
-  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
-  g_autoptr (JsonNode) body = NULL;
-  gint64 now = g_get_monotonic_time ();
+  g_autoptr (JsonNode) body = ask_hub_about_ward (data);
 
-  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
-    return FALSE;
-  wait->last_asked = now;
-  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, NULL))
-    return FALSE;
-  return json_object_get_boolean_member_with_default (json_node_get_object (body), "talking", FALSE);
+  return body != NULL &&
+         json_object_get_boolean_member_with_default (json_node_get_object (body), "talking", FALSE);
 }
 
 /* The hub has read an RTCP report on its audio from the ward's box. */
 static gboolean
 hub_read_reports (gpointer data)
 {
-  HubWardWait *wait = data;
-  g_autofree char *path = g_strconcat ("/api/v1/endpoints/", wait->ward, NULL);
-  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) body = ask_hub_about_ward (data);
   JsonObject *stats;
-  gint64 now = g_get_monotonic_time ();
 
-  if (now - wait->last_asked < G_USEC_PER_SEC / 2)
-    return FALSE;
-  wait->last_asked = now;
-  if (!wb_client_call_sync (wait->admin, "GET", path, NULL, NULL, NULL, &body, NULL))
+  if (body == NULL)
     return FALSE;
   stats = json_object_get_object_member (json_node_get_object (body), "stats");
   return stats != NULL && json_object_get_int_member_with_default (stats, "remote_loss_reports", 0) > 0;
 }
-
-typedef struct {
-  WbAgentMedia *media;
-} ReportWait;
 
 /* The box has read the hub's report on its audio: on loopback, next to
  * nothing lost (random bytes would read as any fraction). */
 static gboolean
 box_read_reports (gpointer data)
 {
-  ReportWait *wait = data;
+  StatsWait *wait = data;
   WbMediaStats stats;
 
   wb_agent_media_get_stats (wait->media, &stats);
@@ -1243,7 +1244,6 @@ test_hub_srtp (void)
   g_autoptr (JsonNode) request = answer_node ("{\"title\":\"Mật\",\"endpoints\":[\"ward-22\"]}");
   AgentWait wait = { NULL, NULL, WB_AGENT_STATE_IDLE, log };
   HubWardWait hub_wait = { NULL, "ward-22", "live", 0 };
-  ReportWait reports;
   StatsWait frames;
   guint status = 0;
 
@@ -1283,8 +1283,7 @@ test_hub_srtp (void)
    * the box (its own plan follows those). */
   hub_wait.last_asked = 0;
   g_assert_true (wb_test_wait_until (hub_read_reports, &hub_wait, TIMEOUT_S));
-  reports.media = media;
-  g_assert_true (wb_test_wait_until (box_read_reports, &reports, TIMEOUT_S));
+  g_assert_true (wb_test_wait_until (box_read_reports, &frames, TIMEOUT_S));
 
   wb_agent_stop (agent);
   wait_for_state (&wait, WB_AGENT_STATE_STOPPED);
