@@ -111,6 +111,7 @@ struct _WbParticipant {
   RouteBlock route[ROUTE_RING];
   guint64 route_count;        /* serial of the newest block */
   guint64 route_expect;       /* serial whose packet goes out next; 0: none sent yet */
+  gint64 route_wait_us;       /* ROUTE_WAIT_US unless the media settings say */
   GstBuffer *primer;          /* mixer thread only: the last block, if it was shared */
   GstPad *audio_sink;         /* borrowed from bin: ghost "audio_sink" */
   /* shared_lock: one push at a time on the shared path, and guards
@@ -992,7 +993,7 @@ own_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   WbParticipant *self = user_data;
   GstBuffer *packet = GST_PAD_PROBE_INFO_BUFFER (info);
-  gint64 deadline = g_get_monotonic_time () + ROUTE_WAIT_US;
+  gint64 deadline = g_get_monotonic_time () + self->route_wait_us;
   GstClockTime pts = GST_CLOCK_TIME_NONE;
   guint64 serial = 0;
   gboolean pass;
@@ -1035,7 +1036,7 @@ shared_flush (WbParticipant *self,
     g_mutex_lock (&self->route_lock);
     late = held->serial < self->route_expect;     /* a later block went out first */
     send = !late && (self->route_expect == 0 || held->serial == self->route_expect ||
-                     now - held->since_us >= ROUTE_WAIT_US ||
+                     now - held->since_us >= self->route_wait_us ||
                      g_queue_get_length (&self->shared_held) > SHARED_HOLD_MAX);
     g_mutex_unlock (&self->route_lock);
     if (!late && !send)
@@ -1550,6 +1551,7 @@ wb_participant_new (const WbEndpointConfig *endpoint,
   }
 
   self = g_object_new (WB_TYPE_PARTICIPANT, NULL);
+  self->route_wait_us = media->route_wait_ms > 0 ? (gint64) media->route_wait_ms * 1000 : ROUTE_WAIT_US;
   self->id = g_strdup (endpoint->id);
   self->name = g_strdup (endpoint->name ? endpoint->name : endpoint->id);
   self->audio_codec = endpoint->audio_codec;

@@ -102,6 +102,8 @@ typedef struct {
   guint receive_batch_ms;             /* wbudpsrc's "batch-interval" */
   guint audio_bitrate_kbps;           /* the ward's own Opus encode */
   guint audio_expected_loss_percent;  /* its in-band FEC; 0: none */
+  guint route_wait_ms;                /* how long a packet waits for the block
+                                       * before it on the other path; 0: 40 */
 } WbParticipantMedia;
 
 #define WB_TYPE_PARTICIPANT (wb_participant_get_type ())
