@@ -791,13 +791,12 @@ update_fec_plan (gpointer user_data)
   gint fraction = reported_audio_loss (self, &mark);
   gboolean fresh = fraction >= 0 && mark != self->fec_mark;
 
-  if (mark == G_MAXUINT64)
-    mark--;
   guint plan = wb_fec_plan_update (&self->fec_plan, g_get_monotonic_time (),
                                    fresh ? fraction : -1, WB_AUDIO_EXPECTED_LOSS_MAX);
   gboolean changed;
 
-  self->fec_mark = mark;
+  if (fresh)
+    self->fec_mark = MIN (mark, G_MAXUINT64 - 1);
   GST_LOG ("the hub's newest report: %d/256 of the audio lost; FEC planned for %u %%",
            fraction, plan);
   g_mutex_lock (&self->stats_lock);
