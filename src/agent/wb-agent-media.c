@@ -790,7 +790,6 @@ update_fec_plan (gpointer user_data)
   guint64 mark = 0;
   gint fraction = reported_audio_loss (self, &mark);
   gboolean fresh = fraction >= 0 && mark != self->fec_mark;
-
   guint plan = wb_fec_plan_update (&self->fec_plan, g_get_monotonic_time (),
                                    fresh ? fraction : -1, WB_AUDIO_EXPECTED_LOSS_MAX);
   gboolean changed;
@@ -923,8 +922,13 @@ wb_agent_media_start (WbAgentMedia      *self,
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
   memset (&self->fec_plan, 0, sizeof self->fec_plan);
   self->fec_mark = G_MAXUINT64;  /* no report can have it */
-  if (s->audio_expected_loss == WB_AUDIO_EXPECTED_LOSS_AUTO)
-    self->fec_source = g_timeout_add (FEC_PLAN_INTERVAL_MS, update_fec_plan, self);
+  /* Only Opus has in-band FEC to plan. */
+  {
+    g_autoptr (GstElement) encoder = gst_bin_get_by_name (GST_BIN (self->pipeline), "a_enc");
+
+    if (encoder != NULL && s->audio_expected_loss == WB_AUDIO_EXPECTED_LOSS_AUTO)
+      self->fec_source = g_timeout_add (FEC_PLAN_INTERVAL_MS, update_fec_plan, self);
+  }
 
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
